@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace Appliance.Netfilter.Linux;
+
+/// <summary>The few libc calls for namespaces that Tmds.LibC does not wrap. C names, raw results:
+/// callers go through <see cref="NetworkNamespace"/>, which checks errno and throws.</summary>
+internal static partial class LinuxNative
+{
+    public const int CLONE_NEWNET = 0x40000000;
+    public const int CLONE_NEWNS = 0x00020000;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setns(int fd, int nstype);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int unshare(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int gettid();
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mount(string? source, string target, string? fstype, ulong flags, IntPtr data);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int umount2(string target, int flags);
+
+    public const ulong MS_BIND = 4096;
+    public const int MNT_DETACH = 2;
+
+    [LibraryImport("libc")]
+    private static partial IntPtr strerror(int errnum);
+
+    /// <summary>"No such file or directory (ENOENT)" for an errno.</summary>
+    public static string ErrnoText(int errno)
+    {
+        string text = Marshal.PtrToStringUTF8(strerror(errno)) ?? $"errno {errno}";
+        return ErrnoNames.TryGetValue(errno, out string? name) ? $"{text} ({name})" : $"{text} (errno {errno})";
+    }
+
+    private static readonly Dictionary<int, string> ErrnoNames = new()
+    {
+        [1] = "EPERM", [2] = "ENOENT", [3] = "ESRCH", [4] = "EINTR", [5] = "EIO", [9] = "EBADF",
+        [11] = "EAGAIN", [12] = "ENOMEM", [13] = "EACCES", [16] = "EBUSY", [17] = "EEXIST",
+        [19] = "ENODEV", [20] = "ENOTDIR", [22] = "EINVAL", [28] = "ENOSPC", [34] = "ERANGE",
+        [95] = "EOPNOTSUPP", [98] = "EADDRINUSE", [99] = "EADDRNOTAVAIL", [105] = "ENOBUFS",
+        [110] = "ETIMEDOUT", [111] = "ECONNREFUSED",
+    };
+}

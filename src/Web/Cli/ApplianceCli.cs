@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.Reflection;
+
+namespace Appliance.Web.Cli;
+
+/// <summary>The `appliance` command line: the daemon (`serve`) and the verbs that talk to it.</summary>
+public static class ApplianceCli
+{
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("Appliance: one-click stacks on runc, with the firewall kept right.");
+        foreach (Command command in Commands())
+        {
+            root.Subcommands.Add(command);
+        }
+        return await root.Parse(args).InvokeAsync(cancellationToken: cancellationToken);
+    }
+
+    private static IEnumerable<Command> Commands()
+    {
+        var version = new Command("version", "Print the version of Appliance.");
+        version.SetAction(_ =>
+        {
+            Console.WriteLine($"appliance {typeof(ApplianceCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev"}");
+            return 0;
+        });
+        yield return version;
+        yield return ServeCommand.Create();
+    }
+}

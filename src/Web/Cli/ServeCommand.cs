@@ -1,0 +1,27 @@
+using System.CommandLine;
+
+namespace Appliance.Web.Cli;
+
+/// <summary>`appliance serve`: the daemon (web UI, REST API, engine, scheduler).</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var stateDir = new Option<string>("--state-dir") { Description = "Where Appliance keeps its state (SQLite, images, volumes).", DefaultValueFactory = _ => "/var/lib/appliance" };
+        var port = new Option<int>("--port") { Description = "Port of the web UI and API.", DefaultValueFactory = _ => 8080 };
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string dir = parse.GetValue(stateDir)!;
+            Directory.CreateDirectory(dir);
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls($"http://0.0.0.0:{parse.GetValue(port)}");
+            WebApplication app = builder.Build();
+            app.MapGet("/", () => Results.Text("Appliance is running. The web UI is under construction.\n"));
+            app.MapGet("/api/health", () => Results.Json(new { status = "ok" }));
+            await app.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

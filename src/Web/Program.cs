@@ -1,0 +1,3 @@
+using Appliance.Web.Cli;
+
+return await ApplianceCli.RunAsync(args);

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Appliance.Netfilter.Linux;
+
+namespace Appliance.TestSupport;
+
+/// <summary>
+/// A whole small network for one test: a namespace <see cref="Nas"/> that plays the appliance
+/// host, a laptop on its LAN side and (optionally) a client on its WAN side, wired by veth pairs
+/// created directly inside the namespaces. Nothing is ever created in, or applied to, the
+/// machine's own network namespace. Everything is named with <see cref="Prefix"/> and removed by
+/// name in <see cref="DisposeAsync"/>, which keeps going after a failure and reports all of them.
+/// </summary>
+public sealed class TestBox : IAsyncDisposable
+{
+    public const string LanSubnet = "192.168.50.0/24";
+    public const string NasLanAddress = "192.168.50.1";
+    public const string LaptopAddress = "192.168.50.10";
+    public const string WanSubnet = "203.0.113.0/24";
+    public const string NasWanAddress = "203.0.113.1";
+    public const string WanClientAddress = "203.0.113.10";
+
+    private readonly List<string> _namespaces = new();
+    private readonly List<BackgroundProcess> _processes = new();
+    private readonly List<(string What, Func<Task> Cleanup)> _cleanups = new();
+
+    private TestBox(string prefix)
+    {
+        Prefix = prefix;
+        TempDir = Path.Combine(Path.GetTempPath(), prefix);
+        RunDir = Path.Combine("/run", prefix);
+        Directory.CreateDirectory(TempDir);
+        Directory.CreateDirectory(RunDir);
+        Nas = new TestHost("nas", prefix + "-nas", NasLanAddress, LanSubnet);
+        Laptop = new TestHost("laptop", prefix + "-lan", LaptopAddress, LanSubnet);
+    }
+
+    /// <summary>tb + 6 hex digits; every object of this box starts with it.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The appliance host. Its LAN address is <see cref="NasLanAddress"/>.</summary>
+    public TestHost Nas { get; }
+
+    /// <summary>A client on the LAN (<see cref="LanSubnet"/>).</summary>
+    public TestHost Laptop { get; }
+
+    /// <summary>A client on the internet side, when the box was created with one.</summary>
+    public TestHost? WanClient { get; private set; }
+
+    /// <summary>/tmp/PREFIX: state dirs, bundles, logs. Removed in teardown.</summary>
+    public string TempDir { get; }
+
+    /// <summary>/run/PREFIX: runc root, netns bind mounts of the product under test. Removed in teardown.</summary>
+    public string RunDir { get; }
+
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { [TestPrefix.EnvironmentVariable] = Prefix };
+
+    public static async Task<TestBox> CreateAsync(bool withWan = false, CancellationToken cancellationToken = default)
+    {
+        var box = new TestBox(TestPrefix.New());
+        try
+        {
+            await box.BuildAsync(withWan, cancellationToken);
+            return box;
+        }
+        catch
+        {
+            await box.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task BuildAsync(bool withWan, CancellationToken cancellationToken)
+    {
+        await AddNamespaceAsync(Nas.NamespaceName);
+        await AddNamespaceAsync(Laptop.NamespaceName);
+        await Ip(Nas, "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", Laptop.NamespaceName);
+        await Ip(Nas, "addr", "add", NasLanAddress + "/24", "dev", "lan0");
+        await Ip(Nas, "link", "set", "lan0", "up");
+        await Ip(Laptop, "addr", "add", LaptopAddress + "/24", "dev", "eth0");
+        await Ip(Laptop, "link", "set", "eth0", "up");
+        await Ip(Laptop, "route", "add", "default", "via", NasLanAddress);
+        if (withWan)
+        {
+            WanClient = new TestHost("wan", Prefix + "-wan", WanClientAddress, WanSubnet);
+            await AddNamespaceAsync(WanClient.NamespaceName);
+            await Ip(Nas, "link", "add", "wan0", "type", "veth", "peer", "name", "eth0", "netns", WanClient.NamespaceName);
+            await Ip(Nas, "addr", "add", NasWanAddress + "/24", "dev", "wan0");
+            await Ip(Nas, "link", "set", "wan0", "up");
+            await Ip(WanClient, "addr", "add", WanClientAddress + "/24", "dev", "eth0");
+            await Ip(WanClient, "link", "set", "eth0", "up");
+            await Ip(WanClient, "route", "add", "default", "via", NasWanAddress);
+        }
+        await ExecAsync(Nas, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task AddNamespaceAsync(string name)
+    {
+        await Command.CheckAsync("ip", "netns", "add", name);
+        _namespaces.Add(name);
+        await Command.CheckAsync("ip", "-n", name, "link", "set", "lo", "up");
+    }
+
+    private static Task<CommandResult> Ip(TestHost host, params string[] args) =>
+        Command.CheckAsync(["ip", "-n", host.NamespaceName, .. args]);
+
+    /// <summary>Runs a command inside a host of the box and waits for it.</summary>
+    public Task<CommandResult> ExecAsync(TestHost host, params string[] argv) =>
+        Command.RunAsync(["ip", "netns", "exec", host.NamespaceName, .. argv], TimeSpan.FromMinutes(2), Environment);
+
+    /// <summary>Starts a long-running command inside a host of the box; it is killed in teardown.</summary>
+    public BackgroundProcess Start(TestHost host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo("ip");
+        foreach (string arg in (string[])["netns", "exec", host.NamespaceName, .. argv])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        psi.Environment[TestPrefix.EnvironmentVariable] = Prefix;
+        if (environment is not null)
+        {
+            foreach ((string key, string value) in environment)
+            {
+                psi.Environment[key] = value;
+            }
+        }
+        var process = new BackgroundProcess($"{host.Role}: {string.Join(' ', argv)}", psi);
+        lock (_processes)
+        {
+            _processes.Add(process);
+        }
+        return process;
+    }
+
+    /// <summary>Registers a teardown step; steps run in reverse order before the namespaces go.</summary>
+    public void OnTeardown(string what, Func<Task> cleanup)
+    {
+        lock (_cleanups)
+        {
+            _cleanups.Add((what, cleanup));
+        }
+    }
+
+    /// <summary>
+    /// Tries a TCP connection from <paramref name="from"/> and reads the first line the server
+    /// sends, if any. Returns null when the connection is refused, reset or times out.
+    /// </summary>
+    public static Task<string?> TryConnectTcpAsync(TestHost from, string address, int port, TimeSpan timeout,
+        CancellationToken cancellationToken = default) =>
+        from.Namespace.RunAsync<string?>(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                IAsyncResult pending = socket.BeginConnect(IPAddress.Parse(address), port, null, null);
+                if (!pending.AsyncWaitHandle.WaitOne(timeout))
+                {
+                    return null;
+                }
+                socket.EndConnect(pending);
+                socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+                var buffer = new byte[512];
+                try
+                {
+                    int read = socket.Receive(buffer);
+                    return Encoding.UTF8.GetString(buffer, 0, read);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+                {
+                    return "";
+                }
+            }
+            catch (SocketException)
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Listens for TCP on <paramref name="host"/> and greets each client with
+    /// <paramref name="banner"/> + newline. Stops in teardown.
+    /// </summary>
+    public async Task<TcpListener> ListenTcpAsync(TestHost host, string address, int port, string banner,
+        CancellationToken cancellationToken = default)
+    {
+        TcpListener listener = await host.Namespace.RunAsync(() =>
+        {
+            var l = new TcpListener(IPAddress.Parse(address), port);
+            l.Start();
+            return l;
+        }, cancellationToken);
+        byte[] greeting = Encoding.UTF8.GetBytes(banner + "\n");
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket client;
+                try
+                {
+                    client = await listener.AcceptSocketAsync();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+                using (client)
+                {
+                    try
+                    {
+                        await client.SendAsync(greeting, SocketFlags.None);
+                    }
+                    catch (SocketException)
+                    {
+                    }
+                }
+            }
+        });
+        OnTeardown($"listener {address}:{port} in {host.Role}", () => { listener.Stop(); return Task.CompletedTask; });
+        return listener;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var failures = new List<string>();
+        List<(string What, Func<Task> Cleanup)> cleanups;
+        lock (_cleanups)
+        {
+            cleanups = _cleanups.AsEnumerable().Reverse().ToList();
+            _cleanups.Clear();
+        }
+        foreach ((string what, Func<Task> cleanup) in cleanups)
+        {
+            try
+            {
+                await cleanup();
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{what}: {e.Message}");
+            }
+        }
+        List<BackgroundProcess> processes;
+        lock (_processes)
+        {
+            processes = _processes.ToList();
+            _processes.Clear();
+        }
+        foreach (BackgroundProcess process in processes)
+        {
+            try
+            {
+                await process.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                failures.Add($"process '{process.Description}': {e.Message}");
+            }
+        }
+        foreach (string ns in _namespaces.AsEnumerable().Reverse())
+        {
+            CommandResult result = await Command.RunAsync("ip", "netns", "del", ns);
+            if (!result.Succeeded && File.Exists($"/run/netns/{ns}"))
+            {
+                failures.Add($"netns {ns}: {result.Stderr.Trim()}");
+            }
+        }
+        _namespaces.Clear();
+        foreach (string dir in new[] { TempDir, RunDir })
+        {
+            try
+            {
+                if (Directory.Exists(dir))
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Add($"dir {dir}: {e.Message}");
+            }
+        }
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException($"test box {Prefix} teardown left problems:\n  " + string.Join("\n  ", failures));
+        }
+    }
+}
