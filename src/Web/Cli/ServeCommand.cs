@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Appliance.Web.Ui;
 
 namespace Appliance.Web.Cli;
 
@@ -16,7 +17,9 @@ internal static class ServeCommand
             Directory.CreateDirectory(dir);
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls($"http://0.0.0.0:{parse.GetValue(port)}");
+            builder.Services.AddApplianceUi();
             WebApplication app = builder.Build();
+            app.MapApplianceUi();
             app.MapGet("/", () => Results.Text("Appliance is running. The web UI is under construction.\n"));
             app.MapGet("/api/health", () => Results.Json(new { status = "ok" }));
             await app.RunAsync(cancellationToken);
