@@ -19,6 +19,10 @@ internal static class YamlTreeReader
 
     public static YNode? Read(string text, DiagnosticBag diagnostics)
     {
+        if (ReportUnprintable(text, diagnostics))
+        {
+            return null;
+        }
         var reader = new State(diagnostics);
         try
         {
@@ -39,6 +43,46 @@ internal static class YamlTreeReader
         {
             return null;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input instead of a YamlException.
+            diagnostics.Error(reader.LastPosition, "", $"YAML syntax error after this point ({ex.Message.TrimEnd('.')}). Check the indentation, quotes and brackets from here on");
+            return null;
+        }
+    }
+
+    /// <summary>Reports characters YAML does not allow (control characters, lone surrogates), each at its position.</summary>
+    private static bool ReportUnprintable(string text, DiagnosticBag diagnostics)
+    {
+        int line = 1;
+        int column = 1;
+        int reported = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            bool ok;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                column++;
+                continue;
+            }
+            ok = c is '\t' or '\n' or '\r' or '\u0085' or (>= ' ' and <= '~') or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD');
+            if (!ok && reported++ < 20)
+            {
+                diagnostics.Error(new SourceLocation(line, column), "", $"character U+{(int)c:X4} is not allowed in a YAML file; remove it (was the file saved as text, in UTF-8?)");
+            }
+            if (c == '\n')
+            {
+                line++;
+                column = 1;
+            }
+            else
+            {
+                column++;
+            }
+        }
+        return reported > 0;
     }
 
     private static string CleanMessage(string message)
@@ -81,6 +125,8 @@ internal static class YamlTreeReader
 
         public HashSet<int> TabLines { get; } = [];
 
+        public SourceLocation LastPosition { get; private set; } = new(1, 1);
+
         public YNode? Run(string text)
         {
             var parser = new Parser(new StringReader(text));
@@ -88,6 +134,7 @@ internal static class YamlTreeReader
             while (parser.MoveNext())
             {
                 ParsingEvent e = parser.Current!;
+                LastPosition = At(e.End);
                 switch (e)
                 {
                     case DocumentStart start when !start.IsImplicit || documents > 0:
