@@ -27,5 +27,6 @@ public static class ApplianceCli
         yield return version;
         yield return ServeCommand.Create();
         yield return StackCommand.Create();
+        yield return ImageCommand.Create();
     }
 }
