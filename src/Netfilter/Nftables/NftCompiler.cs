@@ -29,6 +29,7 @@ internal static class NftCompiler
     public const string Intra = "intra";
     public const string Egress = "egress";
     public const string EgressNets = "egress_nets";
+    public const string StackNets = "stack_nets";
     public const string DnatExternalAny = "dnat_external_any";
     public const string DnatExternalAddr = "dnat_external_ip";
     public const string DnatLocalAny = "dnat_local_any";
@@ -66,6 +67,7 @@ internal static class NftCompiler
         new(Intra, ["ifname", "ifname"]),
         new(Egress, ["ifname"]),
         new(EgressNets, ["ipv4_addr"], Interval: true),
+        new(StackNets, ["ipv4_addr"], Interval: true),
         // libnftables 1.0.6 crashes on JSON rules that look up a named map with concatenated data
         // (ipv4_addr . inet_service), so each DNAT map is a pair: target address, target port.
         .. DnatMapPair(DnatExternalAny, ["inet_proto", "inet_service"]),
@@ -116,8 +118,10 @@ internal static class NftCompiler
             Rule(table, ChainNatOut, null, FibDaddrLocal(), DnatMap(Concat(L4(), Dport()), DnatLocalAny)),
             // nat postrouting: ports published on 127.0.0.1, hairpin, egress.
             Rule(table, ChainNatPost, null, Eq(Meta("oifname"), "@" + Bridges), Eq(Saddr(), Prefix("127.0.0.0", 8)), Masquerade()),
-            Rule(table, ChainNatPost, null, Eq(Meta("iifname"), "@" + Bridges), Eq(Meta("oifname"), "@" + Bridges),
-                In(Ct("status"), "dnat"), Masquerade()),
+            // Hairpin: a container to a published port of its stack through a host address. (Matched by
+            // source subnet: with br_netfilter the input interface is not reliable in postrouting.)
+            Rule(table, ChainNatPost, null, Eq(Meta("oifname"), "@" + Bridges), In(Ct("status"), "dnat"),
+                Eq(Saddr(), "@" + StackNets), Masquerade()),
             Rule(table, ChainNatPost, null, Eq(Saddr(), "@" + EgressNets), Match("!=", Meta("oifname"), "@" + Bridges), Masquerade()),
             // input: the host itself.
             Rule(table, ChainInput, Comments.Loopback, Eq(Meta("iif"), "lo"), Mark(), Accept()),
@@ -164,6 +168,7 @@ internal static class NftCompiler
         {
             Add(Bridges, new NftElement(stack.Bridge));
             Add(Intra, new NftElement(Concat(stack.Bridge, stack.Bridge)));
+            Add(StackNets, new NftElement(Network(stack.Subnet)));
             if (stack.EgressAllowed)
             {
                 Add(Egress, new NftElement(stack.Bridge));
