@@ -26,5 +26,6 @@ public static class ApplianceCli
         });
         yield return version;
         yield return ServeCommand.Create();
+        yield return FirewallCommand.Create();
     }
 }
