@@ -28,5 +28,6 @@ public static class ApplianceCli
         yield return ServeCommand.Create();
         yield return StackCommand.Create();
         yield return ImageCommand.Create();
+        yield return FirewallCommand.Create();
     }
 }
