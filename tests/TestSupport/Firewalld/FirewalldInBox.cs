@@ -86,10 +86,14 @@ public sealed class FirewalldInBox
         }
     }
 
-    /// <summary>Stops firewalld and starts it again with the same permanent config, as <c>systemctl restart firewalld</c>.</summary>
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stops firewalld and starts it again with the same permanent config, as <c>systemctl restart
+    /// firewalld</c>; <paramref name="whileStopped"/> runs in between (e.g. to edit <see cref="ConfigDirectory"/>).
+    /// </summary>
+    public async Task RestartAsync(Action? whileStopped = null, CancellationToken cancellationToken = default)
     {
         await StopAsync(cancellationToken);
+        whileStopped?.Invoke();
         await StartFirewalldAsync(cancellationToken);
     }
 

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Net;
+using Appliance.Netfilter.Firewalld;
+using Appliance.Netfilter.Intent;
+using Appliance.TestSupport;
+using Appliance.TestSupport.Firewalld;
+
+namespace Appliance.Integration.Tests.Firewalld;
+
+/// <summary>
+/// The NAS story with firewalld as the host firewall: a gitlab-shaped stack (web, db, redis on
+/// ap-gitlab) and a second stack (wiki, no egress) in the box's nas namespace, br_netfilter on,
+/// firewalld (default zone public, deny-by-default) on a private bus, Appliance's firewalld
+/// backend talking to it over D-Bus.
+/// </summary>
+public sealed class FirewalldBackendTests
+{
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Stack_BehindFirewalld_WorksOnlyWithAppliancesZoneAndPolicy()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+
+        string? before = await s.WebToDbAsync();
+        FirewalldApplyResult first = await s.Backend.ApplyAsync(s.Intent);
+        FirewalldApplyResult second = await s.Backend.ApplyAsync(s.Intent);
+
+        Assert.Null(before); // the NAS failure: firewalld rejects the bridged database traffic
+        Assert.True(first.Reloaded, string.Join("; ", first.Changes));
+        Assert.False(second.Changed, "a second apply of the same intent changed: " + string.Join("; ", second.Changes));
+        Assert.Empty(await s.Backend.VerifyAsync());
+        Assert.Equal("appliance", await s.Firewalld.FirewallCmdAsync("--get-zone-of-interface=ap-gitlab"));
+        await s.AssertStackWorksAsync();
+        // Published ports: per their exposure; everything else closed from outside.
+        Assert.Equal("gitlab-http\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8080));
+        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8080));
+        Assert.Equal("gitlab-ssh\n", await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 2222));
+        Assert.Equal("gitlab-ssh\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 2222));
+        Assert.Null(await s.ConnectAsync(s.Box.Laptop, "10.88.1.3", 5432));
+        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, "10.88.1.3", 5432));
+        Assert.Null(await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 5432));
+    }
+
+    [Fact]
+    public async Task Reload_AfterPermanentTampering_RestoredWithin2Seconds()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+        await s.Backend.ApplyAsync(s.Intent);
+        var reapplied = new System.Collections.Concurrent.ConcurrentQueue<FirewalldReapply>();
+        s.Backend.Reapplied += reapplied.Enqueue;
+        await s.Backend.StartWatchingAsync();
+
+        await s.Firewalld.FirewallCmdAsync("--reload");
+        Assert.Equal("postgresql\n", await s.WebToDbAsync()); // permanent: a plain reload keeps the stack working
+        await s.Firewalld.FirewallCmdAsync("--permanent", "--zone=appliance", "--remove-interface=ap-gitlab");
+        await s.Firewalld.FirewallCmdAsync("--reload");
+        var sinceReload = Stopwatch.StartNew();
+        await Poll.UntilAsync(async () => await s.WebToDbAsync(TimeSpan.FromMilliseconds(300)) is not null, Quick,
+            () => "the stack did not work again within 2 s of the reload: " + string.Join("; ", reapplied));
+        TimeSpan latency = sinceReload.Elapsed;
+
+        Assert.Contains(reapplied, r => r.Result is { Changed: true });
+        Assert.Empty(await s.Backend.VerifyAsync());
+        await s.AssertStackWorksAsync();
+        Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after a tampering reload; " +
+            string.Join("; ", reapplied.Select(r => $"{r.Trigger}: {r.SinceEvent.TotalMilliseconds:0} ms, {string.Join(", ", r.Result?.Changes ?? [])}")));
+    }
+
+    [Fact]
+    public async Task Restart_WithPolicyRemovedMeanwhile_RestoredWithin2Seconds()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+        await s.Backend.ApplyAsync(s.Intent);
+        var reapplied = new System.Collections.Concurrent.ConcurrentQueue<FirewalldReapply>();
+        s.Backend.Reapplied += reapplied.Enqueue;
+        await s.Backend.StartWatchingAsync();
+
+        await s.Firewalld.RestartAsync(whileStopped: () =>
+            File.Delete(Path.Combine(s.Firewalld.ConfigDirectory, "policies", "appliance-stacks.xml")));
+        var sinceStart = Stopwatch.StartNew();
+        await Poll.UntilAsync(async () => await s.WebToDbAsync(TimeSpan.FromMilliseconds(300)) is not null, Quick,
+            () => "the stack did not work again within 2 s of firewalld's restart: " + string.Join("; ", reapplied));
+        TimeSpan latency = sinceStart.Elapsed;
+
+        Assert.Contains(reapplied, r => r.Result is { Reloaded: true });
+        Assert.Empty(await s.Backend.VerifyAsync());
+        await s.AssertStackWorksAsync();
+        Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after firewalld answered again");
+    }
+
+    [Fact]
+    public async Task RemovingStacks_RemovesEverythingAppliancedAdded()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+        await s.Backend.ApplyAsync(s.Intent);
+
+        FirewalldApplyResult withoutGitlab = await s.Backend.ApplyAsync(s.Intent with { Stacks = [s.Intent.Stacks[1]] });
+        string zoneAfterOne = await s.Firewalld.FirewallCmdAsync("--zone=appliance", "--list-interfaces");
+        string rulesAfterOne = await s.Firewalld.FirewallCmdAsync("--policy=appliance-stacks", "--list-rich-rules");
+        string permanentRulesAfterOne = await s.Firewalld.FirewallCmdAsync("--permanent", "--policy=appliance-stacks", "--list-rich-rules");
+        FirewalldApplyResult none = await s.Backend.RemoveAsync();
+
+        Assert.False(withoutGitlab.Reloaded, "removing one stack of two must not reload firewalld");
+        Assert.Equal("ap-wiki", zoneAfterOne);
+        Assert.DoesNotContain("10.88.1.", rulesAfterOne);
+        Assert.DoesNotContain("10.88.1.", permanentRulesAfterOne);
+        Assert.True(none.Reloaded);
+        Assert.DoesNotContain("appliance", (await s.Firewalld.FirewallCmdAsync("--get-zones")).Split(' '));
+        Assert.DoesNotContain("appliance", (await s.Firewalld.FirewallCmdAsync("--permanent", "--get-zones")).Split(' '));
+        Assert.DoesNotContain("appliance-stacks", (await s.Firewalld.FirewallCmdAsync("--get-policies")).Split(' '));
+        // firewalld itself keeps a backup of each removed file (NAME.xml.old); no live config file of ours remains.
+        Assert.Empty(Directory.EnumerateFiles(s.Firewalld.ConfigDirectory, "appliance*.xml", SearchOption.AllDirectories));
+        CommandResult table = await s.Box.ExecAsync(s.Box.Nas, "nft", "list", "table", "inet", "firewalld");
+        Assert.DoesNotContain("appliance", table.Stdout);
+        Assert.Null(await s.WebToDbAsync()); // back to firewalld's own deny-by-default
+    }
+
+    /// <summary>The box, firewalld, two simulated stacks, listeners, and the DNAT Appliance's own table would hold.</summary>
+    private sealed class Scenario : IAsyncDisposable
+    {
+        private Scenario(TestBox box, FirewalldInBox firewalld, FirewalldBackend backend, SimulatedStack gitlab, SimulatedStack wiki, FirewallIntent intent)
+        {
+            Box = box;
+            Firewalld = firewalld;
+            Backend = backend;
+            Gitlab = gitlab;
+            Wiki = wiki;
+            Intent = intent;
+        }
+
+        public TestBox Box { get; }
+        public FirewalldInBox Firewalld { get; }
+        public FirewalldBackend Backend { get; }
+        public SimulatedStack Gitlab { get; }
+        public SimulatedStack Wiki { get; }
+        public FirewallIntent Intent { get; }
+
+        public static async Task<Scenario> CreateAsync()
+        {
+            TestBox box = await TestBox.CreateAsync(withWan: true);
+            try
+            {
+                (await box.ExecAsync(box.Nas, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1")).EnsureSuccess();
+                SimulatedStack gitlab = await SimulatedStack.CreateAsync(box, "gitlab", 1, 3);
+                SimulatedStack wiki = await SimulatedStack.CreateAsync(box, "wiki", 2, 1);
+                await box.ListenTcpAsync(gitlab.Containers[0], "0.0.0.0", 80, "gitlab-http");
+                await box.ListenTcpAsync(gitlab.Containers[0], "0.0.0.0", 22, "gitlab-ssh");
+                await box.ListenTcpAsync(gitlab.Containers[1], "0.0.0.0", 5432, "postgresql");
+                await box.ListenTcpAsync(gitlab.Containers[2], "0.0.0.0", 6379, "redis");
+                await box.ListenTcpAsync(wiki.Containers[0], "0.0.0.0", 80, "wiki");
+                await box.ListenTcpAsync(box.WanClient!, "0.0.0.0", 9000, "internet");
+                await box.ListenTcpAsync(box.Nas, "0.0.0.0", 5432, "nas-itself");
+
+                // Stand-in for the DNAT part of Appliance's own table (the nftables compiler's output
+                // in the product): published ports, DNAT'd only from the sources their exposure allows.
+                string dnat = Path.Combine(box.TempDir, "appliance-dnat.nft");
+                await File.WriteAllTextAsync(dnat, """
+                    table ip appliance {
+                      chain prerouting {
+                        type nat hook prerouting priority dstnat - 5; policy accept;
+                        ip saddr 192.168.50.0/24 fib daddr type local tcp dport 8080 dnat to 10.88.1.2:80
+                        fib daddr type local tcp dport 2222 dnat to 10.88.1.2:22
+                      }
+                    }
+                    """);
+                (await box.ExecAsync(box.Nas, "nft", "-f", dnat)).EnsureSuccess();
+
+                FirewalldInBox firewalld = await FirewalldInBox.StartAsync(box);
+                var intent = new FirewallIntent
+                {
+                    LanSubnets = [IPNetwork.Parse(TestBox.LanSubnet)],
+                    Stacks =
+                    [
+                        gitlab.ToNetwork(egress: true, ports:
+                        [
+                            new PublishedPort { HostPort = 8080, ContainerAddress = IPAddress.Parse("10.88.1.2"), ContainerPort = 80, Exposure = Exposure.Lan },
+                            new PublishedPort { HostPort = 2222, ContainerAddress = IPAddress.Parse("10.88.1.2"), ContainerPort = 22, Exposure = Exposure.Internet },
+                        ]),
+                        wiki.ToNetwork(egress: false),
+                    ],
+                };
+                FirewalldBackend backend = await FirewalldBackend.CreateAsync(new FirewalldOptions
+                {
+                    BusAddress = firewalld.BusAddress,
+                    ReapplyDelay = TimeSpan.FromMilliseconds(50),
+                });
+                box.OnTeardown("firewalld backend", async () => await backend.DisposeAsync());
+                return new Scenario(box, firewalld, backend, gitlab, wiki, intent);
+            }
+            catch
+            {
+                await box.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Task<string?> ConnectAsync(TestHost from, string address, int port, TimeSpan? timeout = null) =>
+            TestBox.TryConnectTcpAsync(from, address, port, timeout ?? Quick);
+
+        public Task<string?> WebToDbAsync(TimeSpan? timeout = null) => ConnectAsync(Gitlab.Containers[0], "10.88.1.3", 5432, timeout);
+
+        /// <summary>Inside the stack, out of it, and the isolation from the other stack.</summary>
+        public async Task AssertStackWorksAsync()
+        {
+            Assert.Equal("postgresql\n", await WebToDbAsync());
+            Assert.Equal("redis\n", await ConnectAsync(Gitlab.Containers[0], "10.88.1.4", 6379));
+            Assert.Equal("internet\n", await ConnectAsync(Gitlab.Containers[0], TestBox.WanClientAddress, 9000));
+            Assert.Null(await ConnectAsync(Wiki.Containers[0], "10.88.1.3", 5432));
+            Assert.Null(await ConnectAsync(Gitlab.Containers[0], "10.88.2.2", 80));
+            Assert.Null(await ConnectAsync(Wiki.Containers[0], TestBox.WanClientAddress, 9000));
+            Assert.Null(await ConnectAsync(Gitlab.Containers[0], "10.88.1.1", 5432)); // the host itself from a container
+        }
+
+        public ValueTask DisposeAsync() => Box.DisposeAsync();
+    }
+}
