@@ -95,21 +95,25 @@ public sealed partial class FirewalldBackend : IAsyncDisposable
     /// <summary>Compares firewalld's runtime and permanent state with the last intent; empty when all is in place.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(CancellationToken cancellationToken = default)
     {
-        FirewallIntent intent = _intent ?? FirewallIntent.Empty;
-        FirewalldPlan plan = FirewalldPlan.From(intent, Options);
+        FirewalldPlan plan = FirewalldPlan.From(_intent ?? FirewallIntent.Empty, Options);
         var differences = new List<string>();
-        FirewalldZone? permanentZone = await _client.GetPermanentZoneAsync(Options.ZoneName, cancellationToken);
-        FirewalldPolicy? permanentPolicy = await _client.GetPermanentPolicyAsync(Options.PolicyName, cancellationToken);
         string[] runtimeZones = await _client.GetZonesAsync(cancellationToken);
         string[] runtimePolicies = await _client.GetPoliciesAsync(cancellationToken);
-        Compare("permanent zone", Options.ZoneName, plan.Zone, permanentZone, (a, b) => a.SameAs(b), differences);
-        Compare("permanent policy", Options.PolicyName, plan.Policy, permanentPolicy, (a, b) => a.SameAs(b), differences);
-        FirewalldZone? runtimeZone = runtimeZones.Contains(Options.ZoneName) ? await _client.GetZoneAsync(Options.ZoneName, cancellationToken) : null;
-        FirewalldPolicy? runtimePolicy = runtimePolicies.Contains(Options.PolicyName) ? await _client.GetPolicyAsync(Options.PolicyName, cancellationToken) : null;
-        Compare("runtime zone", Options.ZoneName, plan.Zone, runtimeZone, RuntimeZoneSame, differences);
-        Compare("runtime policy", Options.PolicyName, plan.Policy, runtimePolicy, RuntimePolicySame, differences);
+        Compare("permanent zone", Options.ZoneName, plan.Zone, await _client.GetPermanentZoneAsync(Options.ZoneName, cancellationToken),
+            (a, b) => a.SameAs(b), differences);
+        Compare("runtime zone", Options.ZoneName, plan.Zone,
+            runtimeZones.Contains(Options.ZoneName) ? await _client.GetZoneAsync(Options.ZoneName, cancellationToken) : null, RuntimeZoneSame, differences);
+        foreach ((string name, FirewalldPolicy? desired) in Policies(plan))
+        {
+            Compare("permanent policy", name, desired, await _client.GetPermanentPolicyAsync(name, cancellationToken), (a, b) => a.SameAs(b), differences);
+            Compare("runtime policy", name, desired,
+                runtimePolicies.Contains(name) ? await _client.GetPolicyAsync(name, cancellationToken) : null, RuntimePolicySame, differences);
+        }
         return differences;
     }
+
+    private (string Name, FirewalldPolicy? Desired)[] Policies(FirewalldPlan plan) =>
+        [(Options.PolicyName, plan.Policy), (Options.HostPolicyName, plan.HostPolicy)];
 
     private async Task<FirewalldApplyResult> ConvergeAsync(FirewalldPlan plan, CancellationToken cancellationToken)
     {
@@ -117,9 +121,8 @@ public sealed partial class FirewalldBackend : IAsyncDisposable
         var changes = new List<string>();
         bool reloadNeeded = false;
 
-        // Permanent first: the policy refers to the zone, so create the zone before and remove it after the policy.
+        // Permanent first. The stacks policy names the zone: create the zone before it, remove it after.
         FirewalldZone? permanentZone = await _client.GetPermanentZoneAsync(Options.ZoneName, cancellationToken);
-        FirewalldPolicy? permanentPolicy = await _client.GetPermanentPolicyAsync(Options.PolicyName, cancellationToken);
         if (plan.Zone is { } zone)
         {
             if (permanentZone is null)
@@ -135,26 +138,27 @@ public sealed partial class FirewalldBackend : IAsyncDisposable
                 reloadNeeded |= permanentZone.Target != zone.Target; // the target is not settable at runtime
             }
         }
-        if (plan.Policy is { } policy)
+        foreach ((string name, FirewalldPolicy? desired) in Policies(plan))
         {
-            if (permanentPolicy is null)
+            FirewalldPolicy? permanent = await _client.GetPermanentPolicyAsync(name, cancellationToken);
+            if (desired is not null && permanent is null)
             {
-                await _client.AddPermanentPolicyAsync(policy, cancellationToken);
-                changes.Add($"created permanent policy '{policy.Name}'");
+                await _client.AddPermanentPolicyAsync(desired, cancellationToken);
+                changes.Add($"created permanent policy '{name}'");
                 reloadNeeded = true;
             }
-            else if (!permanentPolicy.SameAs(policy))
+            else if (desired is not null && permanent is not null && !permanent.SameAs(desired))
             {
-                await _client.UpdatePermanentPolicyAsync(policy, cancellationToken);
-                changes.Add($"updated permanent policy '{policy.Name}'");
-                reloadNeeded |= permanentPolicy.Target != policy.Target || permanentPolicy.Priority != policy.Priority;
+                await _client.UpdatePermanentPolicyAsync(desired, cancellationToken);
+                changes.Add($"updated permanent policy '{name}'");
+                reloadNeeded |= permanent.Target != desired.Target || permanent.Priority != desired.Priority;
             }
-        }
-        else if (permanentPolicy is not null)
-        {
-            await _client.RemovePermanentPolicyAsync(Options.PolicyName, cancellationToken);
-            changes.Add($"removed permanent policy '{Options.PolicyName}'");
-            reloadNeeded = true;
+            else if (desired is null && permanent is not null)
+            {
+                await _client.RemovePermanentPolicyAsync(name, cancellationToken);
+                changes.Add($"removed permanent policy '{name}'");
+                reloadNeeded = true;
+            }
         }
         if (plan.Zone is null && permanentZone is not null)
         {
@@ -165,14 +169,11 @@ public sealed partial class FirewalldBackend : IAsyncDisposable
 
         if (!reloadNeeded)
         {
-            // Runtime: a zone or policy missing at runtime (someone reloaded before the permanent
-            // write, or removed it) can only come back by a reload.
+            // A zone or policy missing from (or left in) the runtime can only be fixed by a reload.
             string[] zones = await _client.GetZonesAsync(cancellationToken);
             string[] policies = await _client.GetPoliciesAsync(cancellationToken);
-            reloadNeeded = (plan.Zone is not null && !zones.Contains(Options.ZoneName)) ||
-                           (plan.Policy is not null && !policies.Contains(Options.PolicyName)) ||
-                           (plan.Zone is null && zones.Contains(Options.ZoneName)) ||
-                           (plan.Policy is null && policies.Contains(Options.PolicyName));
+            reloadNeeded = (plan.Zone is not null) != zones.Contains(Options.ZoneName) ||
+                           Policies(plan).Any(p => (p.Desired is not null) != policies.Contains(p.Name));
         }
         if (reloadNeeded)
         {
@@ -186,10 +187,13 @@ public sealed partial class FirewalldBackend : IAsyncDisposable
                 await _client.SetZoneAsync(runtimeZone, cancellationToken);
                 changes.Add($"updated runtime zone '{runtimeZone.Name}'");
             }
-            if (plan.Policy is { } runtimePolicy && !RuntimePolicySame(runtimePolicy, await _client.GetPolicyAsync(runtimePolicy.Name, cancellationToken)))
+            foreach ((string name, FirewalldPolicy? desired) in Policies(plan))
             {
-                await _client.SetPolicyAsync(runtimePolicy, cancellationToken);
-                changes.Add($"updated runtime policy '{runtimePolicy.Name}'");
+                if (desired is not null && !RuntimePolicySame(desired, await _client.GetPolicyAsync(name, cancellationToken)))
+                {
+                    await _client.SetPolicyAsync(desired, cancellationToken);
+                    changes.Add($"updated runtime policy '{name}'");
+                }
             }
         }
         return new FirewalldApplyResult(changes, stopwatch.Elapsed);

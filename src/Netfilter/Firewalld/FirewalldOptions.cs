@@ -12,6 +12,9 @@ public sealed record FirewalldOptions
     /// <summary>The permanent policy from that zone to ANY (at most 18 characters): intra-stack, isolation, egress.</summary>
     public string PolicyName { get; init; } = "appliance-stacks";
 
+    /// <summary>The permanent policy from ANY to HOST (at most 18 characters): the host services' allowed sources.</summary>
+    public string HostPolicyName { get; init; } = "appliance-host";
+
     /// <summary>After a reload or restart of firewalld, re-verify after this pause (lets a burst of signals settle).</summary>
     public TimeSpan ReapplyDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 }

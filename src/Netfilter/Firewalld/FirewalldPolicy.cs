@@ -30,4 +30,8 @@ public sealed record FirewalldPolicy
         Name == other.Name && Target == other.Target && Priority == other.Priority && Short == other.Short &&
         Description == other.Description && FirewalldZone.SetEqual(IngressZones, other.IngressZones) &&
         FirewalldZone.SetEqual(EgressZones, other.EgressZones) && FirewalldZone.SetEqual(RichRules, other.RichRules);
+
+    public override string ToString() =>
+        $"policy {Name} (target {Target}, priority {Priority}, ingress [{string.Join(", ", IngressZones)}], " +
+        $"egress [{string.Join(", ", EgressZones)}], rich rules [{string.Join("; ", RichRules)}])";
 }

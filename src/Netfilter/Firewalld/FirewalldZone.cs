@@ -32,6 +32,10 @@ public sealed record FirewalldZone
         Description == other.Description && SetEqual(Interfaces, other.Interfaces) && SetEqual(Sources, other.Sources) &&
         SetEqual(Services, other.Services) && SetEqual(RichRules, other.RichRules);
 
+    public override string ToString() =>
+        $"zone {Name} (target {Target}, forward {(Forward ? "yes" : "no")}, interfaces [{string.Join(", ", Interfaces)}], " +
+        $"sources [{string.Join(", ", Sources)}], services [{string.Join(", ", Services)}], rich rules [{string.Join("; ", RichRules)}])";
+
     internal static bool SetEqual(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
         a.Count == b.Count && a.ToHashSet(StringComparer.Ordinal).SetEquals(b);
 }

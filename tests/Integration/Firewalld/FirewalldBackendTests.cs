@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Firewalld;
 using Appliance.Netfilter.Intent;
 using Appliance.TestSupport;
@@ -23,10 +24,12 @@ public sealed class FirewalldBackendTests
         await using Scenario s = await Scenario.CreateAsync();
 
         string? before = await s.WebToDbAsync();
+        string? adminBefore = await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443);
         FirewalldApplyResult first = await s.Backend.ApplyAsync(s.Intent);
         FirewalldApplyResult second = await s.Backend.ApplyAsync(s.Intent);
 
         Assert.Null(before); // the NAS failure: firewalld rejects the bridged database traffic
+        Assert.Null(adminBefore);
         Assert.True(first.Reloaded, string.Join("; ", first.Changes));
         Assert.False(second.Changed, "a second apply of the same intent changed: " + string.Join("; ", second.Changes));
         Assert.Empty(await s.Backend.VerifyAsync());
@@ -40,6 +43,22 @@ public sealed class FirewalldBackendTests
         Assert.Null(await s.ConnectAsync(s.Box.Laptop, "10.88.1.3", 5432));
         Assert.Null(await s.ConnectAsync(s.Box.WanClient!, "10.88.1.3", 5432));
         Assert.Null(await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 5432));
+        // The admin UI: from the LAN only.
+        Assert.Equal("admin-ui\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443));
+        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8443));
+    }
+
+    [Fact]
+    public async Task SelectAsync_Auto_ChoosesFirewalldWhenItOwnsItsName()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+
+        FirewallBackendKind running = await FirewallBackends.SelectAsync("auto", s.Firewalld.BusAddress);
+        await s.Firewalld.StopAsync();
+        FirewallBackendKind stopped = await FirewallBackends.SelectAsync("auto", s.Firewalld.BusAddress);
+
+        Assert.Equal(FirewallBackendKind.Firewalld, running);
+        Assert.Equal(FirewallBackendKind.Nftables, stopped);
     }
 
     [Fact]
@@ -86,7 +105,8 @@ public sealed class FirewalldBackendTests
         Assert.Contains(reapplied, r => r.Result is { Reloaded: true });
         Assert.Empty(await s.Backend.VerifyAsync());
         await s.AssertStackWorksAsync();
-        Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after firewalld answered again");
+        Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after firewalld answered again; " +
+            string.Join("; ", reapplied.Select(r => $"{r.Trigger}: re-applied {r.SinceEvent.TotalMilliseconds:0} ms after the event, {string.Join(", ", r.Result?.Changes ?? [])}")));
     }
 
     [Fact]
@@ -151,6 +171,7 @@ public sealed class FirewalldBackendTests
                 await box.ListenTcpAsync(wiki.Containers[0], "0.0.0.0", 80, "wiki");
                 await box.ListenTcpAsync(box.WanClient!, "0.0.0.0", 9000, "internet");
                 await box.ListenTcpAsync(box.Nas, "0.0.0.0", 5432, "nas-itself");
+                await box.ListenTcpAsync(box.Nas, "0.0.0.0", 8443, "admin-ui");
 
                 // Stand-in for the DNAT part of Appliance's own table (the nftables compiler's output
                 // in the product): published ports, DNAT'd only from the sources their exposure allows.
@@ -170,6 +191,7 @@ public sealed class FirewalldBackendTests
                 var intent = new FirewallIntent
                 {
                     LanSubnets = [IPNetwork.Parse(TestBox.LanSubnet)],
+                    HostServices = [new HostService { Name = HostService.AdminUiName, Port = 8443, AllowedFrom = Exposure.Lan }],
                     Stacks =
                     [
                         gitlab.ToNetwork(egress: true, ports:
