@@ -1,234 +1,97 @@
-using System.Diagnostics;
+using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Intent;
+using Appliance.Netfilter.Nftables;
 
 namespace Appliance.Netfilter.Firewalld;
 
 /// <summary>
-/// Keeps firewalld holding what an intent needs (see <see cref="FirewalldPlan"/>): Appliance's
-/// permanent zone and policy, runtime and permanent in step. A permanent object that is created
-/// or removed reaches the runtime by one reload (firewalld cannot create zones or policies at
-/// runtime); any other change is written to both, without a reload. After firewalld reloads or
-/// restarts (its <c>Reloaded</c> signal, its bus name changing owner) the last intent is verified
-/// and re-applied. Only Appliance's own zone and policy are ever changed.
+/// The backend for a box where firewalld owns the host policy. Two parts, applied in this order:
+/// Appliance's own nftables table (<see cref="NftablesBackend"/>: DNAT of published ports,
+/// masquerade, its drops for isolation and unallowed sources; unmatched input left to firewalld),
+/// and Appliance's zone and policies in firewalld (<see cref="FirewalldSync"/>), because an accept
+/// in Appliance's table cannot override firewalld's final reject. Both keep themselves in place:
+/// the table against drift, the firewalld objects across firewalld reloads and restarts.
 /// </summary>
-public sealed partial class FirewalldBackend : IAsyncDisposable
+public sealed class FirewalldBackend : IFirewallBackend
 {
-    private readonly FirewalldClient _client;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private FirewallIntent? _intent;
-
-    public FirewalldBackend(FirewalldClient client, FirewalldOptions? options = null)
+    private FirewalldBackend(NftablesBackend table, FirewalldSync sync)
     {
-        _client = client;
-        Options = options ?? new FirewalldOptions();
+        Table = table;
+        Sync = sync;
     }
 
-    public FirewalldOptions Options { get; }
+    public string Name => FirewallBackends.Firewalld;
 
-    public FirewalldClient Client => _client;
+    /// <summary>Appliance's own table.</summary>
+    public NftablesBackend Table { get; }
 
-    /// <summary>Connects to firewalld at <see cref="FirewalldOptions.BusAddress"/> and checks that Appliance can work with its settings.</summary>
-    public static async Task<FirewalldBackend> CreateAsync(FirewalldOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>Appliance's zone and policies in firewalld.</summary>
+    public FirewalldSync Sync { get; }
+
+    /// <summary>What the last apply changed in firewalld.</summary>
+    public FirewalldApplyResult? LastFirewalldChange { get; private set; }
+
+    /// <summary>Connects to firewalld (refusing setups Appliance cannot work with) and starts watching it for reloads and restarts.</summary>
+    public static async Task<FirewalldBackend> CreateAsync(FirewalldOptions firewalld, NftablesBackendOptions nftables,
+        CancellationToken cancellationToken = default)
     {
-        options ??= new FirewalldOptions();
-        FirewalldClient client = await FirewalldClient.ConnectAsync(options.BusAddress, cancellationToken);
+        FirewalldSync sync = await FirewalldSync.CreateAsync(firewalld, cancellationToken);
         try
         {
-            if (!await client.IsRunningAsync(cancellationToken))
-            {
-                throw new FirewalldUnavailableException(client.Address, $"no process owns {FirewalldClient.BusName}");
-            }
-            CheckDaemonSettings(await client.GetDaemonSettingsAsync(cancellationToken));
-            return new FirewalldBackend(client, options);
+            await sync.StartWatchingAsync(cancellationToken);
+            return new FirewalldBackend(new NftablesBackend(nftables), sync);
         }
         catch
         {
-            await client.DisposeAsync();
+            await sync.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>
-    /// Refuses firewalld setups Appliance cannot work with. StrictForwardPorts=yes (firewalld ≥ 2.3)
-    /// drops DNAT'd traffic that firewalld itself did not forward, which would cut every published
-    /// port off.
-    /// </summary>
-    internal static void CheckDaemonSettings(IReadOnlyDictionary<string, string> settings)
+    /// <summary>The intent as Appliance's own table sees it under firewalld: the host's input is firewalld's to decide.</summary>
+    public static FirewallIntent TableIntent(FirewallIntent intent) => intent with { DropUnmatchedInput = false };
+
+    public async Task<FirewallApplyResult> ApplyAsync(FirewallIntent intent, CancellationToken cancellationToken = default)
     {
-        if (settings.TryGetValue("StrictForwardPorts", out string? strict) && strict.Equals("yes", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new FirewalldConfigurationException("StrictForwardPorts",
-                "firewalld has StrictForwardPorts=yes: it drops port-forwarded traffic it did not set up itself, so Appliance's " +
-                "published ports would never answer. Set StrictForwardPorts=no in /etc/firewalld/firewalld.conf and restart firewalld, " +
-                "or run Appliance with --firewall-backend nftables after stopping firewalld.");
-        }
-        if (settings.TryGetValue("FirewallBackend", out string? backend) && !backend.Equals("nftables", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new FirewalldConfigurationException("FirewallBackend",
-                $"firewalld uses FirewallBackend={backend}; Appliance's own table needs firewalld on nftables. " +
-                "Set FirewallBackend=nftables in /etc/firewalld/firewalld.conf and restart firewalld.");
-        }
+        FirewallIntentValidator.ThrowIfInvalid(intent);
+        FirewallApplyResult table = await Table.ApplyAsync(TableIntent(intent), cancellationToken);
+        FirewalldApplyResult firewalld = await Sync.ApplyAsync(intent, cancellationToken);
+        LastFirewalldChange = firewalld;
+        return table with { Commands = table.Commands + firewalld.Changes.Count };
     }
 
-    /// <summary>
-    /// Makes firewalld hold what <paramref name="intent"/> needs, permanent and runtime, and
-    /// remembers it for re-applying after a reload. Returns what had to change.
-    /// </summary>
-    public async Task<FirewalldApplyResult> ApplyAsync(FirewallIntent intent, CancellationToken cancellationToken = default)
+    public Task ConfirmAsync(CancellationToken cancellationToken = default) => Table.ConfirmAsync(cancellationToken);
+
+    /// <summary>Removes Appliance's zone and policies from firewalld (permanent and runtime) and its own table; reports every failure.</summary>
+    public async Task RemoveAsync(CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync(cancellationToken);
+        var failures = new List<Exception>();
         try
         {
-            _intent = intent;
-            return await ConvergeAsync(FirewalldPlan.From(intent, Options), cancellationToken);
+            LastFirewalldChange = await Sync.RemoveAsync(cancellationToken);
         }
-        finally
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            _gate.Release();
+            failures.Add(e);
         }
-    }
-
-    /// <summary>Removes everything Appliance added to firewalld (its zone and policy, permanent and runtime).</summary>
-    public Task<FirewalldApplyResult> RemoveAsync(CancellationToken cancellationToken = default) =>
-        ApplyAsync(FirewallIntent.Empty, cancellationToken);
-
-    /// <summary>Compares firewalld's runtime and permanent state with the last intent; empty when all is in place.</summary>
-    public async Task<IReadOnlyList<string>> VerifyAsync(CancellationToken cancellationToken = default)
-    {
-        FirewalldPlan plan = FirewalldPlan.From(_intent ?? FirewallIntent.Empty, Options);
-        var differences = new List<string>();
-        string[] runtimeZones = await _client.GetZonesAsync(cancellationToken);
-        string[] runtimePolicies = await _client.GetPoliciesAsync(cancellationToken);
-        Compare("permanent zone", Options.ZoneName, plan.Zone, await _client.GetPermanentZoneAsync(Options.ZoneName, cancellationToken),
-            (a, b) => a.SameAs(b), differences);
-        Compare("runtime zone", Options.ZoneName, plan.Zone,
-            runtimeZones.Contains(Options.ZoneName) ? await _client.GetZoneAsync(Options.ZoneName, cancellationToken) : null, RuntimeZoneSame, differences);
-        foreach ((string name, FirewalldPolicy? desired) in Policies(plan))
+        try
         {
-            Compare("permanent policy", name, desired, await _client.GetPermanentPolicyAsync(name, cancellationToken), (a, b) => a.SameAs(b), differences);
-            Compare("runtime policy", name, desired,
-                runtimePolicies.Contains(name) ? await _client.GetPolicyAsync(name, cancellationToken) : null, RuntimePolicySame, differences);
+            await Table.RemoveAsync(cancellationToken);
         }
-        return differences;
-    }
-
-    private (string Name, FirewalldPolicy? Desired)[] Policies(FirewalldPlan plan) =>
-        [(Options.PolicyName, plan.Policy), (Options.HostPolicyName, plan.HostPolicy)];
-
-    private async Task<FirewalldApplyResult> ConvergeAsync(FirewalldPlan plan, CancellationToken cancellationToken)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var changes = new List<string>();
-        bool reloadNeeded = false;
-
-        // Permanent first. The stacks policy names the zone: create the zone before it, remove it after.
-        FirewalldZone? permanentZone = await _client.GetPermanentZoneAsync(Options.ZoneName, cancellationToken);
-        if (plan.Zone is { } zone)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            if (permanentZone is null)
-            {
-                await _client.AddPermanentZoneAsync(zone, cancellationToken);
-                changes.Add($"created permanent zone '{zone.Name}'");
-                reloadNeeded = true;
-            }
-            else if (!permanentZone.SameAs(zone))
-            {
-                await _client.UpdatePermanentZoneAsync(zone, cancellationToken);
-                changes.Add($"updated permanent zone '{zone.Name}'");
-                reloadNeeded |= permanentZone.Target != zone.Target; // the target is not settable at runtime
-            }
+            failures.Add(e);
         }
-        foreach ((string name, FirewalldPolicy? desired) in Policies(plan))
+        if (failures.Count > 0)
         {
-            FirewalldPolicy? permanent = await _client.GetPermanentPolicyAsync(name, cancellationToken);
-            if (desired is not null && permanent is null)
-            {
-                await _client.AddPermanentPolicyAsync(desired, cancellationToken);
-                changes.Add($"created permanent policy '{name}'");
-                reloadNeeded = true;
-            }
-            else if (desired is not null && permanent is not null && !permanent.SameAs(desired))
-            {
-                await _client.UpdatePermanentPolicyAsync(desired, cancellationToken);
-                changes.Add($"updated permanent policy '{name}'");
-                reloadNeeded |= permanent.Target != desired.Target || permanent.Priority != desired.Priority;
-            }
-            else if (desired is null && permanent is not null)
-            {
-                await _client.RemovePermanentPolicyAsync(name, cancellationToken);
-                changes.Add($"removed permanent policy '{name}'");
-                reloadNeeded = true;
-            }
-        }
-        if (plan.Zone is null && permanentZone is not null)
-        {
-            await _client.RemovePermanentZoneAsync(Options.ZoneName, cancellationToken);
-            changes.Add($"removed permanent zone '{Options.ZoneName}'");
-            reloadNeeded = true;
-        }
-
-        if (!reloadNeeded)
-        {
-            // A zone or policy missing from (or left in) the runtime can only be fixed by a reload.
-            string[] zones = await _client.GetZonesAsync(cancellationToken);
-            string[] policies = await _client.GetPoliciesAsync(cancellationToken);
-            reloadNeeded = (plan.Zone is not null) != zones.Contains(Options.ZoneName) ||
-                           Policies(plan).Any(p => (p.Desired is not null) != policies.Contains(p.Name));
-        }
-        if (reloadNeeded)
-        {
-            await _client.ReloadAsync(cancellationToken);
-            changes.Add("reloaded firewalld");
-        }
-        else
-        {
-            if (plan.Zone is { } runtimeZone && !RuntimeZoneSame(runtimeZone, await _client.GetZoneAsync(runtimeZone.Name, cancellationToken)))
-            {
-                await _client.SetZoneAsync(runtimeZone, cancellationToken);
-                changes.Add($"updated runtime zone '{runtimeZone.Name}'");
-            }
-            foreach ((string name, FirewalldPolicy? desired) in Policies(plan))
-            {
-                if (desired is not null && !RuntimePolicySame(desired, await _client.GetPolicyAsync(name, cancellationToken)))
-                {
-                    await _client.SetPolicyAsync(desired, cancellationToken);
-                    changes.Add($"updated runtime policy '{name}'");
-                }
-            }
-        }
-        return new FirewalldApplyResult(changes, stopwatch.Elapsed);
-    }
-
-    private static bool RuntimeZoneSame(FirewalldZone desired, FirewalldZone actual) =>
-        FirewalldZone.SetEqual(desired.Interfaces, actual.Interfaces) && FirewalldZone.SetEqual(desired.Sources, actual.Sources) &&
-        FirewalldZone.SetEqual(desired.Services, actual.Services) && FirewalldZone.SetEqual(desired.RichRules, actual.RichRules) &&
-        desired.Forward == actual.Forward;
-
-    private static bool RuntimePolicySame(FirewalldPolicy desired, FirewalldPolicy actual) =>
-        FirewalldZone.SetEqual(desired.IngressZones, actual.IngressZones) && FirewalldZone.SetEqual(desired.EgressZones, actual.EgressZones) &&
-        FirewalldZone.SetEqual(desired.RichRules, actual.RichRules);
-
-    private static void Compare<T>(string what, string name, T? desired, T? actual, Func<T, T, bool> same, List<string> differences)
-        where T : class
-    {
-        if (desired is null && actual is not null)
-        {
-            differences.Add($"{what} '{name}' exists but Appliance has no stack");
-        }
-        else if (desired is not null && actual is null)
-        {
-            differences.Add($"{what} '{name}' is missing");
-        }
-        else if (desired is not null && actual is not null && !same(desired, actual))
-        {
-            differences.Add($"{what} '{name}' differs: has {actual}, wants {desired}");
+            throw new AggregateException("removing Appliance's firewall (firewalld backend) failed: " +
+                string.Join("; ", failures.Select(f => f.Message)), failures);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopWatchingAsync();
-        await _client.DisposeAsync();
-        _gate.Dispose();
+        await Sync.DisposeAsync();
+        await Table.DisposeAsync();
     }
 }

@@ -1,7 +1,9 @@
+using Appliance.Netfilter.Errors;
+
 namespace Appliance.Netfilter.Firewalld;
 
 /// <summary>Something went wrong talking to firewalld, or firewalld's setup does not allow what Appliance needs.</summary>
-public abstract class FirewalldException : Exception
+public abstract class FirewalldException : FirewallException
 {
     private protected FirewalldException(string message, Exception? inner = null) : base(message, inner)
     {

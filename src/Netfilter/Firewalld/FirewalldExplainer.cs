@@ -6,7 +6,7 @@ namespace Appliance.Netfilter.Firewalld;
 /// <summary>
 /// Says which firewalld zone or policy decides a flow when firewalld is the backend, from the
 /// intent and the plan Appliance keeps in firewalld (a pure function; the live state is checked
-/// by <see cref="FirewalldBackend.VerifyAsync"/>). Flows Appliance does not govern (to host ports
+/// by <see cref="FirewalldSync.VerifyAsync"/>). Flows Appliance does not govern (to host ports
 /// no service or published port names) are left to the zone of the ingress interface.
 /// </summary>
 public static class FirewalldExplainer

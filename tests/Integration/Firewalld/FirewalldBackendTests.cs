@@ -3,6 +3,7 @@ using System.Net;
 using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Firewalld;
 using Appliance.Netfilter.Intent;
+using Appliance.Netfilter.Nftables;
 using Appliance.TestSupport;
 using Appliance.TestSupport.Firewalld;
 
@@ -11,54 +12,63 @@ namespace Appliance.Integration.Tests.Firewalld;
 /// <summary>
 /// The NAS story with firewalld as the host firewall: a gitlab-shaped stack (web, db, redis on
 /// ap-gitlab) and a second stack (wiki, no egress) in the box's nas namespace, br_netfilter on,
-/// firewalld (default zone public, deny-by-default) on a private bus, Appliance's firewalld
-/// backend talking to it over D-Bus.
+/// firewalld (default zone public, deny-by-default) on a private bus, and Appliance's firewalld
+/// backend: its own nftables table (DNAT, masquerade, drops) plus its zone and policies in
+/// firewalld over D-Bus.
 /// </summary>
 public sealed class FirewalldBackendTests
 {
     private static readonly TimeSpan Quick = TimeSpan.FromSeconds(2);
+
+    // For flows that must fail: a dropped flow only ever returns null, so a short wait cannot
+    // fail the test falsely (answers inside the box come back in well under a millisecond).
+    private static readonly TimeSpan Closed = TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public async Task Stack_BehindFirewalld_WorksOnlyWithAppliancesZoneAndPolicy()
     {
         await using Scenario s = await Scenario.CreateAsync();
 
+        await s.Backend.Table.ApplyAsync(FirewalldBackend.TableIntent(s.Intent)); // Appliance's table alone is not enough
         string? before = await s.WebToDbAsync();
         string? adminBefore = await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443);
-        FirewalldApplyResult first = await s.Backend.ApplyAsync(s.Intent);
-        FirewalldApplyResult second = await s.Backend.ApplyAsync(s.Intent);
+        await s.Backend.ApplyAsync(s.Intent);
+        FirewalldApplyResult first = s.Backend.LastFirewalldChange!;
+        await s.Backend.ApplyAsync(s.Intent);
+        FirewalldApplyResult second = s.Backend.LastFirewalldChange!;
 
         Assert.Null(before); // the NAS failure: firewalld rejects the bridged database traffic
         Assert.Null(adminBefore);
         Assert.True(first.Reloaded, string.Join("; ", first.Changes));
         Assert.False(second.Changed, "a second apply of the same intent changed: " + string.Join("; ", second.Changes));
-        Assert.Empty(await s.Backend.VerifyAsync());
+        Assert.Empty(await s.Backend.Sync.VerifyAsync());
         Assert.Equal("appliance", await s.Firewalld.FirewallCmdAsync("--get-zone-of-interface=ap-gitlab"));
         await s.AssertStackWorksAsync();
         // Published ports: per their exposure; everything else closed from outside.
         Assert.Equal("gitlab-http\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8080));
-        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8080));
+        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8080, Closed));
         Assert.Equal("gitlab-ssh\n", await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 2222));
         Assert.Equal("gitlab-ssh\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 2222));
-        Assert.Null(await s.ConnectAsync(s.Box.Laptop, "10.88.1.3", 5432));
-        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, "10.88.1.3", 5432));
-        Assert.Null(await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 5432));
+        Assert.Null(await s.ConnectAsync(s.Box.Laptop, "10.88.1.3", 5432, Closed));
+        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, "10.88.1.3", 5432, Closed));
+        Assert.Null(await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 5432, Closed));
         // The admin UI: from the LAN only.
         Assert.Equal("admin-ui\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443));
-        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8443));
+        Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8443, Closed));
     }
 
     [Fact]
     public async Task SelectAsync_Auto_ChoosesFirewalldWhenItOwnsItsName()
     {
-        await using Scenario s = await Scenario.CreateAsync();
+        await using TestBox box = await TestBox.CreateAsync();
+        FirewalldInBox firewalld = await FirewalldInBox.StartAsync(box);
 
-        FirewallBackendKind running = await FirewallBackends.SelectAsync("auto", s.Firewalld.BusAddress);
-        await s.Firewalld.StopAsync();
-        FirewallBackendKind stopped = await FirewallBackends.SelectAsync("auto", s.Firewalld.BusAddress);
+        string running = await FirewallBackends.SelectAsync("auto", firewalld.BusAddress);
+        await firewalld.StopAsync();
+        string stopped = await FirewallBackends.SelectAsync("auto", firewalld.BusAddress);
 
-        Assert.Equal(FirewallBackendKind.Firewalld, running);
-        Assert.Equal(FirewallBackendKind.Nftables, stopped);
+        Assert.Equal(FirewallBackends.Firewalld, running);
+        Assert.Equal(FirewallBackends.Nftables, stopped);
     }
 
     [Fact]
@@ -67,8 +77,7 @@ public sealed class FirewalldBackendTests
         await using Scenario s = await Scenario.CreateAsync();
         await s.Backend.ApplyAsync(s.Intent);
         var reapplied = new System.Collections.Concurrent.ConcurrentQueue<FirewalldReapply>();
-        s.Backend.Reapplied += reapplied.Enqueue;
-        await s.Backend.StartWatchingAsync();
+        s.Backend.Sync.Reapplied += reapplied.Enqueue;
 
         await s.Firewalld.FirewallCmdAsync("--reload");
         Assert.Equal("postgresql\n", await s.WebToDbAsync()); // permanent: a plain reload keeps the stack working
@@ -79,8 +88,9 @@ public sealed class FirewalldBackendTests
             () => "the stack did not work again within 2 s of the reload: " + string.Join("; ", reapplied));
         TimeSpan latency = sinceReload.Elapsed;
 
-        Assert.Contains(reapplied, r => r.Result is { Changed: true });
-        Assert.Empty(await s.Backend.VerifyAsync());
+        // The event is raised once the re-apply returns, which can be just after the stack works again.
+        await Poll.UntilAsync(() => reapplied.Any(r => r.Result is { Changed: true }), Quick, () => string.Join("; ", reapplied));
+        Assert.Empty(await s.Backend.Sync.VerifyAsync());
         await s.AssertStackWorksAsync();
         Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after a tampering reload; " +
             string.Join("; ", reapplied.Select(r => $"{r.Trigger}: {r.SinceEvent.TotalMilliseconds:0} ms, {string.Join(", ", r.Result?.Changes ?? [])}")));
@@ -92,8 +102,7 @@ public sealed class FirewalldBackendTests
         await using Scenario s = await Scenario.CreateAsync();
         await s.Backend.ApplyAsync(s.Intent);
         var reapplied = new System.Collections.Concurrent.ConcurrentQueue<FirewalldReapply>();
-        s.Backend.Reapplied += reapplied.Enqueue;
-        await s.Backend.StartWatchingAsync();
+        s.Backend.Sync.Reapplied += reapplied.Enqueue;
 
         await s.Firewalld.RestartAsync(whileStopped: () =>
             File.Delete(Path.Combine(s.Firewalld.ConfigDirectory, "policies", "appliance-stacks.xml")));
@@ -102,8 +111,8 @@ public sealed class FirewalldBackendTests
             () => "the stack did not work again within 2 s of firewalld's restart: " + string.Join("; ", reapplied));
         TimeSpan latency = sinceStart.Elapsed;
 
-        Assert.Contains(reapplied, r => r.Result is { Reloaded: true });
-        Assert.Empty(await s.Backend.VerifyAsync());
+        await Poll.UntilAsync(() => reapplied.Any(r => r.Result is { Reloaded: true }), Quick, () => string.Join("; ", reapplied));
+        Assert.Empty(await s.Backend.Sync.VerifyAsync());
         await s.AssertStackWorksAsync();
         Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after firewalld answered again; " +
             string.Join("; ", reapplied.Select(r => $"{r.Trigger}: re-applied {r.SinceEvent.TotalMilliseconds:0} ms after the event, {string.Join(", ", r.Result?.Changes ?? [])}")));
@@ -115,11 +124,13 @@ public sealed class FirewalldBackendTests
         await using Scenario s = await Scenario.CreateAsync();
         await s.Backend.ApplyAsync(s.Intent);
 
-        FirewalldApplyResult withoutGitlab = await s.Backend.ApplyAsync(s.Intent with { Stacks = [s.Intent.Stacks[1]] });
+        await s.Backend.ApplyAsync(s.Intent with { Stacks = [s.Intent.Stacks[1]] });
+        FirewalldApplyResult withoutGitlab = s.Backend.LastFirewalldChange!;
         string zoneAfterOne = await s.Firewalld.FirewallCmdAsync("--zone=appliance", "--list-interfaces");
         string rulesAfterOne = await s.Firewalld.FirewallCmdAsync("--policy=appliance-stacks", "--list-rich-rules");
         string permanentRulesAfterOne = await s.Firewalld.FirewallCmdAsync("--permanent", "--policy=appliance-stacks", "--list-rich-rules");
-        FirewalldApplyResult none = await s.Backend.RemoveAsync();
+        await s.Backend.RemoveAsync();
+        FirewalldApplyResult none = s.Backend.LastFirewalldChange!;
 
         Assert.False(withoutGitlab.Reloaded, "removing one stack of two must not reload firewalld");
         Assert.Equal("ap-wiki", zoneAfterOne);
@@ -133,10 +144,11 @@ public sealed class FirewalldBackendTests
         Assert.Empty(Directory.EnumerateFiles(s.Firewalld.ConfigDirectory, "appliance*.xml", SearchOption.AllDirectories));
         CommandResult table = await s.Box.ExecAsync(s.Box.Nas, "nft", "list", "table", "inet", "firewalld");
         Assert.DoesNotContain("appliance", table.Stdout);
-        Assert.Null(await s.WebToDbAsync()); // back to firewalld's own deny-by-default
+        Assert.DoesNotContain("appliance", (await s.Box.ExecAsync(s.Box.Nas, "nft", "list", "tables")).Stdout);
+        Assert.Null(await s.WebToDbAsync(Closed)); // back to firewalld's own deny-by-default
     }
 
-    /// <summary>The box, firewalld, two simulated stacks, listeners, and the DNAT Appliance's own table would hold.</summary>
+    /// <summary>The box, firewalld, two simulated stacks with listeners, and Appliance's firewalld backend (not yet applied).</summary>
     private sealed class Scenario : IAsyncDisposable
     {
         private Scenario(TestBox box, FirewalldInBox firewalld, FirewalldBackend backend, SimulatedStack gitlab, SimulatedStack wiki, FirewallIntent intent)
@@ -173,20 +185,6 @@ public sealed class FirewalldBackendTests
                 await box.ListenTcpAsync(box.Nas, "0.0.0.0", 5432, "nas-itself");
                 await box.ListenTcpAsync(box.Nas, "0.0.0.0", 8443, "admin-ui");
 
-                // Stand-in for the DNAT part of Appliance's own table (the nftables compiler's output
-                // in the product): published ports, DNAT'd only from the sources their exposure allows.
-                string dnat = Path.Combine(box.TempDir, "appliance-dnat.nft");
-                await File.WriteAllTextAsync(dnat, """
-                    table ip appliance {
-                      chain prerouting {
-                        type nat hook prerouting priority dstnat - 5; policy accept;
-                        ip saddr 192.168.50.0/24 fib daddr type local tcp dport 8080 dnat to 10.88.1.2:80
-                        fib daddr type local tcp dport 2222 dnat to 10.88.1.2:22
-                      }
-                    }
-                    """);
-                (await box.ExecAsync(box.Nas, "nft", "-f", dnat)).EnsureSuccess();
-
                 FirewalldInBox firewalld = await FirewalldInBox.StartAsync(box);
                 var intent = new FirewallIntent
                 {
@@ -202,11 +200,14 @@ public sealed class FirewalldBackendTests
                         wiki.ToNetwork(egress: false),
                     ],
                 };
-                FirewalldBackend backend = await FirewalldBackend.CreateAsync(new FirewalldOptions
-                {
-                    BusAddress = firewalld.BusAddress,
-                    ReapplyDelay = TimeSpan.FromMilliseconds(50),
-                });
+                FirewalldBackend backend = await FirewalldBackend.CreateAsync(
+                    new FirewalldOptions { BusAddress = firewalld.BusAddress, ReapplyDelay = TimeSpan.FromMilliseconds(50) },
+                    new NftablesBackendOptions
+                    {
+                        Namespace = box.Nas.Namespace,
+                        StateDirectory = Path.Combine(box.RunDir, "firewall"),
+                        DriftPollInterval = TimeSpan.FromMilliseconds(200),
+                    });
                 box.OnTeardown("firewalld backend", async () => await backend.DisposeAsync());
                 return new Scenario(box, firewalld, backend, gitlab, wiki, intent);
             }
@@ -228,10 +229,10 @@ public sealed class FirewalldBackendTests
             Assert.Equal("postgresql\n", await WebToDbAsync());
             Assert.Equal("redis\n", await ConnectAsync(Gitlab.Containers[0], "10.88.1.4", 6379));
             Assert.Equal("internet\n", await ConnectAsync(Gitlab.Containers[0], TestBox.WanClientAddress, 9000));
-            Assert.Null(await ConnectAsync(Wiki.Containers[0], "10.88.1.3", 5432));
-            Assert.Null(await ConnectAsync(Gitlab.Containers[0], "10.88.2.2", 80));
-            Assert.Null(await ConnectAsync(Wiki.Containers[0], TestBox.WanClientAddress, 9000));
-            Assert.Null(await ConnectAsync(Gitlab.Containers[0], "10.88.1.1", 5432)); // the host itself from a container
+            Assert.Null(await ConnectAsync(Wiki.Containers[0], "10.88.1.3", 5432, Closed));
+            Assert.Null(await ConnectAsync(Gitlab.Containers[0], "10.88.2.2", 80, Closed));
+            Assert.Null(await ConnectAsync(Wiki.Containers[0], TestBox.WanClientAddress, 9000, Closed));
+            Assert.Null(await ConnectAsync(Gitlab.Containers[0], "10.88.1.1", 5432, Closed)); // the host itself from a container
         }
 
         public ValueTask DisposeAsync() => Box.DisposeAsync();

@@ -1,36 +1,45 @@
 using Appliance.Netfilter.Backends;
+using Appliance.Netfilter.Errors;
 
 namespace Appliance.Netfilter.Tests.Backends;
 
 public sealed class FirewallBackendsTests
 {
     [Theory]
-    [InlineData("nftables", FirewallBackendKind.Nftables)]
-    [InlineData("firewalld", FirewallBackendKind.Firewalld)]
-    [InlineData("None", FirewallBackendKind.None)]
-    public void Parse_KnownName_ReturnsIt(string name, FirewallBackendKind kind)
+    [InlineData("nftables", "nftables")]
+    [InlineData("firewalld", "firewalld")]
+    [InlineData(" None ", "none")]
+    public async Task SelectAsync_ExplicitName_ReturnsItWithoutAskingTheBus(string name, string expected)
     {
-        Assert.Equal(kind, FirewallBackends.Parse(name));
+        Assert.Equal(expected, await FirewallBackends.SelectAsync(name, "unix:path=/run/tbnosuch/bus"));
     }
 
     [Fact]
-    public void Parse_Auto_LeavesTheChoiceOpen()
+    public async Task SelectAsync_UnknownName_ListsTheValidOnes()
     {
-        Assert.Null(FirewallBackends.Parse("auto"));
-    }
+        var e = await Assert.ThrowsAsync<FirewallBackendException>(() => FirewallBackends.SelectAsync("iptables"));
 
-    [Fact]
-    public void Parse_UnknownName_ListsTheValidOnes()
-    {
-        var e = Assert.Throws<ArgumentException>(() => FirewallBackends.Parse("iptables"));
-
-        Assert.Contains("'iptables' is not a firewall backend", e.Message);
-        Assert.Contains("auto, nftables, firewalld, none", e.Message);
+        Assert.Contains("unknown firewall backend 'iptables'", e.Message);
+        Assert.Contains("\"auto\", \"nftables\", \"firewalld\", \"none\"", e.Message);
     }
 
     [Fact]
     public async Task SelectAsync_AutoWithoutBus_ChoosesNftables()
     {
-        Assert.Equal(FirewallBackendKind.Nftables, await FirewallBackends.SelectAsync("auto", "unix:path=/run/tbnosuch/bus"));
+        Assert.Equal(FirewallBackends.Nftables, await FirewallBackends.SelectAsync("auto", "unix:path=/run/tbnosuch/bus"));
+    }
+
+    [Fact]
+    public void Create_None_WritesNothing()
+    {
+        Assert.IsType<NoFirewallBackend>(FirewallBackends.Create("none"));
+    }
+
+    [Fact]
+    public void Create_Unknown_ListsTheValidOnes()
+    {
+        var e = Assert.Throws<FirewallBackendException>(() => FirewallBackends.Create("ufw"));
+
+        Assert.Contains("valid backends are", e.Message);
     }
 }

@@ -7,7 +7,7 @@ public sealed class FirewalldSettingsCheckTests
     [Fact]
     public void CheckDaemonSettings_StrictForwardPortsYes_RefusesWithTheFix()
     {
-        var e = Assert.Throws<FirewalldConfigurationException>(() => FirewalldBackend.CheckDaemonSettings(
+        var e = Assert.Throws<FirewalldConfigurationException>(() => FirewalldSync.CheckDaemonSettings(
             new Dictionary<string, string> { ["FirewallBackend"] = "nftables", ["StrictForwardPorts"] = "yes" }));
 
         Assert.Equal("StrictForwardPorts", e.Setting);
@@ -18,7 +18,7 @@ public sealed class FirewalldSettingsCheckTests
     [Fact]
     public void CheckDaemonSettings_IptablesBackend_Refuses()
     {
-        var e = Assert.Throws<FirewalldConfigurationException>(() => FirewalldBackend.CheckDaemonSettings(
+        var e = Assert.Throws<FirewalldConfigurationException>(() => FirewalldSync.CheckDaemonSettings(
             new Dictionary<string, string> { ["FirewallBackend"] = "iptables" }));
 
         Assert.Equal("FirewallBackend", e.Setting);
@@ -35,7 +35,7 @@ public sealed class FirewalldSettingsCheckTests
             settings["StrictForwardPorts"] = strict;
         }
 
-        FirewalldBackend.CheckDaemonSettings(settings);
+        FirewalldSync.CheckDaemonSettings(settings);
     }
 
     [Theory]

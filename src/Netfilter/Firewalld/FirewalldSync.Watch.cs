@@ -6,7 +6,7 @@ namespace Appliance.Netfilter.Firewalld;
 public sealed record FirewalldReapply(FirewalldEventKind Trigger, FirewalldApplyResult? Result, Exception? Error, TimeSpan SinceEvent);
 
 // Reload safety: after a Reloaded signal or firewalld's bus name changing owner, verify and re-apply.
-public sealed partial class FirewalldBackend
+public sealed partial class FirewalldSync
 {
     private IAsyncDisposable? _watch;
     private int _pending;
