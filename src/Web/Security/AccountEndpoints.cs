@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Appliance.Web.Security;
@@ -20,8 +21,12 @@ public static partial class AccountEndpoints
         RouteGroupBuilder account = endpoints.MapGroup("/account").ExcludeFromDescription();
         account.MapPost("/login", LoginAsync).AllowAnonymous();
         account.MapPost("/setup", SetupAsync).AllowAnonymous();
-        account.MapPost("/logout", async (HttpContext context) =>
+        account.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.BadRequest();
+            }
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");
         });

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,9 @@ public static class UiSetup
         services.AddSingleton<StackCatalog>();
         services.AddHostedService<SetupAnnouncer>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());
+        Microsoft.AspNetCore.DataProtection.DataProtectionBuilderExtensions.SetApplicationName(services.AddDataProtection(), "appliance");
+        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, DataProtectionSetup>();
         UseBuildOutputAssets(services);
 
         services.AddAuthentication("Appliance")
@@ -103,7 +107,11 @@ public static class UiSetup
     public static WebApplication MapApplianceUi(this WebApplication app)
     {
         UiOptions ui = app.Services.GetRequiredService<IOptions<UiOptions>>().Value;
-        app.UseForwardedHeaders();
+        if (ui.TrustedProxies.Length > 0)
+        {
+            // With no known proxy at all, the middleware would believe every X-Forwarded-For.
+            app.UseForwardedHeaders();
+        }
         if (ui.HttpsPort > 0)
         {
             app.UseHsts();
@@ -118,11 +126,10 @@ public static class UiSetup
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapAccountEndpoints();
         app.MapOpenApi();
-        app.MapGroup("/api").MapStacksApi().MapAdminApi();
-        // Order -1: the pages win over any catch-all the host maps at the same path (e.g. "/").
-        app.MapRazorComponents<App>()
-            .AddInteractiveServerRenderMode()
-            .Add(endpoint => ((RouteEndpointBuilder)endpoint).Order = -1);
+        RouteGroupBuilder api = app.MapGroup("/api");
+        api.AddEndpointFilter<CookieAntiforgeryFilter>();
+        api.MapStacksApi().MapAdminApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 
