@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 
 namespace Appliance.Web.Ui.Catalog;
 
 /// <summary>Fills an install form: defaults, generated secrets, and host ports already in use.</summary>
-public static partial class InstallPlanner
+public static class InstallPlanner
 {
     /// <summary>The given values, completed by defaults and freshly generated secrets.</summary>
     public static Dictionary<string, string> Fill(CatalogEntry entry, IReadOnlyDictionary<string, string>? given)
@@ -48,21 +47,5 @@ public static partial class InstallPlanner
     }
 
     private static IEnumerable<int> HostPorts(CatalogEntry entry, IReadOnlyDictionary<string, string> values)
-    {
-        foreach (Match m in PortLine().Matches(entry.StackYaml))
-        {
-            string text = Variable().Replace(m.Groups["spec"].Value, v => values.GetValueOrDefault(v.Groups["name"].Value) ?? v.Groups["default"].Value);
-            string[] parts = text.Split('/')[0].Split(':');
-            if (parts.Length >= 2 && int.TryParse(parts[^2], out int port))
-            {
-                yield return port;
-            }
-        }
-    }
-
-    [GeneratedRegex(@"^\s*-\s*[""']?(?<spec>[^""'\s#]*:[^""'\s#]+)[""']?\s*(#.*)?$", RegexOptions.Multiline)]
-    private static partial Regex PortLine();
-
-    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?<default>[^}]*))?\}")]
-    private static partial Regex Variable();
+        => StackCatalog.HostPorts(entry.StackYaml, values);
 }

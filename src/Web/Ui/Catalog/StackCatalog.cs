@@ -95,6 +95,20 @@ public sealed partial class StackCatalog(IOptions<UiOptions> options, ILogger<St
         => new(name, Scalar(node, "description") ?? "", Scalar(node, "default"),
             Scalar(node, "generate") is "secret" or "password" || Scalar(node, "secret") is "true");
 
+    /// <summary>The host ports a stack file publishes, with its ${VARS} taken from <paramref name="values"/> or their defaults.</summary>
+    internal static List<int> HostPorts(string yaml, IReadOnlyDictionary<string, string> values)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var defaults = new Dictionary<string, string?>();
+        foreach (Match m in Variable().Matches(yaml))
+        {
+            string name = m.Groups["name"].Value;
+            defaults.TryAdd(name, values.TryGetValue(name, out string? given) ? given : m.Groups["default"].Success ? m.Groups["default"].Value : null);
+        }
+        return HostPorts(stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null, defaults);
+    }
+
     private static List<int> HostPorts(YamlMappingNode? root, Dictionary<string, string?> defaults)
     {
         var ports = new List<int>();
