@@ -28,12 +28,14 @@ public static class ApplianceCli
         yield return version;
         yield return ServeCommand.Create();
         yield return EventsCommand.Create(Socket);
-        var stack = new Command("stack", "Deploy, list and inspect stacks.");
+        Command stack = StackCommand.Create();
         foreach (Command verb in StackListCommand.Create(Socket))
         {
             stack.Subcommands.Add(verb);
         }
         yield return stack;
+        yield return ImageCommand.Create();
+        yield return FirewallCommand.Create();
     }
 
     /// <summary>The daemon's unix socket, for every verb that talks to it (default /run/appliance/appliance.sock, or APPLIANCE_SOCKET).</summary>
