@@ -48,6 +48,8 @@ internal static class ServeCommand
         return command;
     }
 
+    private static string FormatHost(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
+
     private static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.StateDir);
@@ -62,15 +64,28 @@ internal static class ServeCommand
             : null;
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
+            .AddFilter("Quartz", LogLevel.Warning);
+        // The web UI keeps its users, tokens and certificate in the same state dir. It serves HTTPS itself (UiOptions.HttpsPort)
+        // on the addresses in "urls"; with --netns or --port 0 the daemon opens the listeners and serves plain HTTP only.
+        builder.Configuration["Appliance:StateDir"] = options.StateDir;
+        if (namespacedListener is not null || options.Port == 0)
+        {
+            builder.Configuration["Appliance:HttpsPort"] = "0";
+        }
+        if (options.Port > 0)
+        {
+            builder.WebHost.UseUrls($"http://{FormatHost(options.ListenAddress)}:{options.Port}");
+        }
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.ListenUnixSocket(options.SocketPath);
+            int httpsPort = int.TryParse(context.Configuration["Appliance:HttpsPort"], out int configured) ? configured : 8443;
             if (namespacedListener is not null)
             {
                 kestrel.ListenHandle((ulong)namespacedListener.SafeHandle.DangerousGetHandle());
             }
-            else if (options.Port > 0)
+            else if (options.Port > 0 && httpsPort <= 0)
             {
                 kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
             }

@@ -1,10 +1,18 @@
+using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Health;
+using Appliance.Orchestrator.Health.Schedules;
 using Appliance.Orchestrator.Reconcile;
 using Appliance.Orchestrator.State;
+using Quartz;
 
 namespace Appliance.Web.Hosting;
 
-/// <summary>Registers the daemon's services: state store, event log, stacks and, when an engine is registered, the deployer and reconciler.</summary>
+/// <summary>
+/// Registers the daemon's services: state store, event log, stacks and health monitor always; and, when an engine
+/// (<see cref="IStackRuntime"/>) is registered before this call, the deployer, reconciler, health supervision and schedules
+/// on Quartz (in-memory store: the schedules' last runs live in the state database, see <see cref="MisfirePolicy"/>).
+/// </summary>
 public static class DaemonServiceCollectionExtensions
 {
     /// <summary>Adds tables of another area through the state store's migrations (module name of your own, versions 1, 2, 3, ...).
@@ -20,14 +28,40 @@ public static class DaemonServiceCollectionExtensions
             SqliteStateStore.OpenAsync(options.StateDir, sp.GetServices<StateMigration>()).GetAwaiter().GetResult());
         services.AddSingleton<EventLog>();
         services.AddSingleton<StackRepository>();
+        services.AddSingleton<HealthMonitor>();
+        services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));
         services.AddSingleton(new DeployerOptions());
+
+        // Engine-dependent services resolve to null when no engine is registered; callers check.
+        services.AddSingleton<IHealthProbe>(sp => sp.GetService<IStackRuntime>() is { } runtime
+            ? new ContainerProbe(runtime, options.NetworkNamespacePath is { } ns ? new NetworkNamespace(ns) : null, sp.GetRequiredService<TimeProvider>())
+            : null!);
+        services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
+            ? new HealthSupervisor(runtime, sp.GetRequiredService<IHealthProbe>(), sp.GetRequiredService<HealthMonitor>())
+            : null!);
+        services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
+            ? new ScheduleRunner(sp.GetRequiredService<IStateStore>(), runtime, sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<IImageUpdateChecker>())
+            : null!);
+        services.AddSingleton(sp => sp.GetService<IStackRuntime>() is not null
+            ? new SupervisionScheduler(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<HealthSupervisor>(),
+                sp.GetRequiredService<ScheduleRunner>(), sp.GetRequiredService<TimeProvider>())
+            : null!);
+        services.AddSingleton<IHealthGate>(sp => sp.GetService<IStackRuntime>() is not null
+            ? new HealthGate(sp.GetRequiredService<IStackModelReader>(), sp.GetRequiredService<SupervisionScheduler>(), sp.GetRequiredService<HealthMonitor>())
+            : null!);
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
             ? new Deployer(sp.GetRequiredService<StackRepository>(), runtime, sp.GetRequiredService<EventLog>(), sp.GetRequiredService<DeployerOptions>(),
                 sp.GetService<IHealthGate>())
             : null!);
-        services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime && sp.GetService<IStackModelReader>() is { } models
-            ? new Reconciler(sp.GetRequiredService<StackRepository>(), runtime, models, sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>())
+        services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
+            ? new Reconciler(sp.GetRequiredService<StackRepository>(), runtime, sp.GetRequiredService<IStackModelReader>(), sp.GetRequiredService<EventLog>(),
+                sp.GetRequiredService<TimeProvider>())
             : null!);
+        services.AddTransient<HealthCheckJob>();
+        services.AddTransient<ScheduledActionJob>();
+        services.AddQuartz();
+        services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
         services.AddHostedService<DaemonLifecycle>();
         return services;
     }
