@@ -27,5 +27,7 @@ public static class ApplianceCli
         yield return version;
         yield return ServeCommand.Create();
         yield return StackCommand.Create();
+        yield return ImageCommand.Create();
+        yield return FirewallCommand.Create();
     }
 }
