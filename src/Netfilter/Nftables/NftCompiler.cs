@@ -149,12 +149,12 @@ internal static class NftCompiler
     private static Dictionary<string, IReadOnlyList<NftElement>> CompileElements(FirewallIntent intent)
     {
         var elements = SetDefinitions.ToDictionary(s => s.Name, _ => new List<NftElement>());
+        var seen = SetDefinitions.ToDictionary(s => s.Name, _ => new HashSet<string>(StringComparer.Ordinal));
         void Add(string set, NftElement e)
         {
-            List<NftElement> list = elements[set];
-            if (!list.Any(x => x.Text == e.Text))
+            if (seen[set].Add(e.Text))
             {
-                list.Add(e);
+                elements[set].Add(e);
             }
         }
         foreach (HostService service in intent.HostServices)
@@ -176,39 +176,79 @@ internal static class NftCompiler
             }
             foreach (PublishedPort port in stack.PublishedPorts)
             {
-                string proto = Protocol(port.Protocol);
-                void AddDnat(string map, JsonNode key)
-                {
-                    Add(map + AddrSuffix, new NftElement(key, Address(port.ContainerAddress)));
-                    Add(map + PortSuffix, new NftElement(key.DeepClone(), port.ContainerPort));
-                }
-                bool external = !port.IsLoopbackOnly && port.Exposure.Kind != ExposureKind.HostOnly;
-                if (port.HostAddress is null)
-                {
-                    AddDnat(DnatLocalAny, Concat(proto, port.HostPort));
-                    if (external)
-                    {
-                        AddDnat(DnatExternalAny, Concat(proto, port.HostPort));
-                    }
-                }
-                else
-                {
-                    AddDnat(DnatLocalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
-                    if (external)
-                    {
-                        AddDnat(DnatExternalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
-                    }
-                }
-                if (external)
-                {
-                    foreach (IPNetwork source in Minimal(port.Exposure.ResolveSources(intent.LanSubnets)))
-                    {
-                        Add(PublishedFrom, new NftElement(Concat(Network(source), Address(port.ContainerAddress), proto, port.ContainerPort)));
-                    }
-                }
+                AddDnatElements(port, Add);
             }
         }
+        foreach (NftElement e in PublishedFromElements(intent.LanSubnets, intent.Stacks.SelectMany(s => s.PublishedPorts)))
+        {
+            Add(PublishedFrom, e);
+        }
         return elements.ToDictionary(e => e.Key, e => (IReadOnlyList<NftElement>)e.Value);
+    }
+
+    /// <summary>The DNAT map elements of one published port (its host port is unique), for element-only changes.</summary>
+    public static Dictionary<string, List<NftElement>> DnatElements(PublishedPort port)
+    {
+        var elements = new Dictionary<string, List<NftElement>>();
+        AddDnatElements(port, (set, e) =>
+        {
+            if (!elements.TryGetValue(set, out List<NftElement>? list))
+            {
+                elements[set] = list = new List<NftElement>();
+            }
+            if (!list.Any(x => x.Text == e.Text))
+            {
+                list.Add(e);
+            }
+        });
+        return elements;
+    }
+
+    /// <summary>
+    /// The <c>published_from</c> elements of some ports: per target (container ip . proto . port),
+    /// the union of the ports' sources without nested CIDRs — the kernel refuses an interval
+    /// element inside one already there (EEXIST), and several host ports may share one target.
+    /// </summary>
+    public static IEnumerable<NftElement> PublishedFromElements(IReadOnlyList<IPNetwork> lanSubnets, IEnumerable<PublishedPort> ports)
+    {
+        foreach (var target in ports.Where(IsExternal).GroupBy(p => (p.ContainerAddress, p.Protocol, p.ContainerPort)))
+        {
+            List<IPNetwork> sources = target.SelectMany(p => p.Exposure.ResolveSources(lanSubnets)).ToList();
+            foreach (IPNetwork source in Minimal(sources))
+            {
+                yield return new NftElement(Concat(Network(source), Address(target.Key.ContainerAddress), Protocol(target.Key.Protocol), target.Key.ContainerPort));
+            }
+        }
+    }
+
+    /// <summary>Reached from beyond the host (not host-only, not published on loopback).</summary>
+    public static bool IsExternal(PublishedPort port) => !port.IsLoopbackOnly && port.Exposure.Kind != ExposureKind.HostOnly;
+
+    private static void AddDnatElements(PublishedPort port, Action<string, NftElement> Add)
+    {
+        string proto = Protocol(port.Protocol);
+        void AddDnat(string map, JsonNode key)
+        {
+            Add(map + AddrSuffix, new NftElement(key, Address(port.ContainerAddress)));
+            Add(map + PortSuffix, new NftElement(key.DeepClone(), port.ContainerPort));
+        }
+        bool external = IsExternal(port);
+        if (port.HostAddress is null)
+        {
+            AddDnat(DnatLocalAny, Concat(proto, port.HostPort));
+            if (external)
+            {
+                AddDnat(DnatExternalAny, Concat(proto, port.HostPort));
+            }
+        }
+        else
+        {
+            AddDnat(DnatLocalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
+            if (external)
+            {
+                AddDnat(DnatExternalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
+            }
+        }
     }
 
     /// <summary>The networks without those another one of the list already contains.</summary>

@@ -82,8 +82,13 @@ public sealed partial class NftablesBackend : IFirewallBackend
                     throw;
                 }
             }
+            FirewallIntent? before = _appliedIntent;
             _applied = compiled;
             _appliedIntent = intent;
+            foreach (int udpPort in ChangedUdpPorts(before, intent))
+            {
+                await FlushUdpConntrackAsync(udpPort, cancellationToken);
+            }
             Log.Applied(_logger, compiled.Table, _options.Namespace.Path, incremental is null ? "whole table" : "elements only", commands);
             StartWatch();
             return new FirewallApplyResult { Incremental = incremental is not null, Commands = commands, PendingUntil = pendingUntil };
