@@ -35,6 +35,9 @@ internal static class NftCompiler
     public const string DnatLocalAny = "dnat_local_any";
     public const string DnatLocalAddr = "dnat_local_ip";
     public const string PublishedFrom = "published_from";
+    public const string PublishedLan = "published_lan";
+    public const string PublishedInternet = "published_internet";
+    public const string LanNets = "lan_nets";
     public const string HostServices = "host_services";
 
     public const string ChainRaw = "raw_prerouting";
@@ -55,7 +58,9 @@ internal static class NftCompiler
         public const string Icmpv6 = "appliance: IPv6 neighbour discovery";
         public const string Dhcp = "appliance: DHCP client replies";
         public const string IntraStack = "appliance: containers of one stack reach each other";
-        public const string Published = "appliance: published ports from their allowed sources";
+        public const string Published = "appliance: published ports from their allowed source CIDRs";
+        public const string PublishedLan = "appliance: published ports exposed to the LAN";
+        public const string PublishedInternet = "appliance: published ports exposed to the internet";
         public const string EgressRule = "appliance: containers reach beyond the box (egress)";
         public const string StackDrop = "appliance: deny what no stack rule allows (direct access, other stacks, unpublished ports)";
         public const string LoopbackGuard = "appliance: packets to 127/8 from other interfaces";
@@ -74,6 +79,12 @@ internal static class NftCompiler
         .. DnatMapPair(DnatExternalAddr, ["ipv4_addr", "inet_proto", "inet_service"]),
         .. DnatMapPair(DnatLocalAny, ["inet_proto", "inet_service"]),
         .. DnatMapPair(DnatLocalAddr, ["ipv4_addr", "inet_proto", "inet_service"]),
+        // Who may reach a published target (container ip . proto . port), per exposure. LAN and
+        // internet are plain hash sets, so publishing such a port never touches an interval set
+        // (libnftables reads an interval set's elements back on every change to it).
+        new(PublishedInternet, ["ipv4_addr", "inet_proto", "inet_service"]),
+        new(PublishedLan, ["ipv4_addr", "inet_proto", "inet_service"]),
+        new(LanNets, ["ipv4_addr"], Interval: true),
         new(PublishedFrom, ["ipv4_addr", "ipv4_addr", "inet_proto", "inet_service"], Interval: true),
         new(HostServices, ["ipv4_addr", "inet_proto", "inet_service"], Interval: true),
     ];
@@ -137,6 +148,10 @@ internal static class NftCompiler
             Rule(table, ChainStacks, Comments.Invalid, In(Ct("state"), "invalid"), Verdict("drop")),
             Rule(table, ChainStacks, Comments.Established, In(Ct("state"), new JsonArray("established", "related")), Mark(), Accept()),
             Rule(table, ChainStacks, Comments.IntraStack, Eq(Concat(Meta("iifname"), Meta("oifname")), "@" + Intra), Mark(), Accept()),
+            Rule(table, ChainStacks, Comments.PublishedInternet, In(Ct("status"), "dnat"),
+                Eq(Concat(Daddr(), L4(), Dport()), "@" + PublishedInternet), Mark(), Accept()),
+            Rule(table, ChainStacks, Comments.PublishedLan, In(Ct("status"), "dnat"), Eq(Saddr(), "@" + LanNets),
+                Eq(Concat(Daddr(), L4(), Dport()), "@" + PublishedLan), Mark(), Accept()),
             Rule(table, ChainStacks, Comments.Published, In(Ct("status"), "dnat"),
                 Eq(Concat(Saddr(), Daddr(), L4(), Dport()), "@" + PublishedFrom), Mark(), Accept()),
             Rule(table, ChainStacks, Comments.EgressRule, Eq(Meta("iifname"), "@" + Egress),
@@ -179,9 +194,13 @@ internal static class NftCompiler
                 AddDnatElements(port, Add);
             }
         }
-        foreach (NftElement e in PublishedFromElements(intent.LanSubnets, intent.Stacks.SelectMany(s => s.PublishedPorts)))
+        foreach (IPNetwork lan in Minimal(intent.LanSubnets))
         {
-            Add(PublishedFrom, e);
+            Add(LanNets, new NftElement(Network(lan)));
+        }
+        foreach ((string set, NftElement e) in AccessElements(intent.Stacks.SelectMany(s => s.PublishedPorts)))
+        {
+            Add(set, e);
         }
         return elements.ToDictionary(e => e.Key, e => (IReadOnlyList<NftElement>)e.Value);
     }
@@ -205,18 +224,30 @@ internal static class NftCompiler
     }
 
     /// <summary>
-    /// The <c>published_from</c> elements of some ports: per target (container ip . proto . port),
-    /// the union of the ports' sources without nested CIDRs — the kernel refuses an interval
-    /// element inside one already there (EEXIST), and several host ports may share one target.
+    /// Who may reach the targets of some ports: per target (container ip . proto . port), an
+    /// element of <c>published_internet</c> if any port to it is exposed to the internet, else of
+    /// <c>published_lan</c> for the LAN, and <c>published_from</c> elements (source . target) for
+    /// explicit CIDRs, without nested CIDRs — the kernel refuses an interval element inside one
+    /// already there (EEXIST), and several host ports may share one target.
     /// </summary>
-    public static IEnumerable<NftElement> PublishedFromElements(IReadOnlyList<IPNetwork> lanSubnets, IEnumerable<PublishedPort> ports)
+    public static IEnumerable<(string Set, NftElement Element)> AccessElements(IEnumerable<PublishedPort> ports)
     {
         foreach (var target in ports.Where(IsExternal).GroupBy(p => (p.ContainerAddress, p.Protocol, p.ContainerPort)))
         {
-            List<IPNetwork> sources = target.SelectMany(p => p.Exposure.ResolveSources(lanSubnets)).ToList();
+            (IPAddress address, TransportProtocol protocol, int port) = target.Key;
+            if (target.Any(p => p.Exposure.Kind == ExposureKind.Internet))
+            {
+                yield return (PublishedInternet, new NftElement(Concat(Address(address), Protocol(protocol), port)));
+                continue;
+            }
+            if (target.Any(p => p.Exposure.Kind == ExposureKind.Lan))
+            {
+                yield return (PublishedLan, new NftElement(Concat(Address(address), Protocol(protocol), port)));
+            }
+            List<IPNetwork> sources = target.Where(p => p.Exposure.Kind == ExposureKind.Sources).SelectMany(p => p.Exposure.Sources).ToList();
             foreach (IPNetwork source in Minimal(sources))
             {
-                yield return new NftElement(Concat(Network(source), Address(target.Key.ContainerAddress), Protocol(target.Key.Protocol), target.Key.ContainerPort));
+                yield return (PublishedFrom, new NftElement(Concat(Network(source), Address(address), Protocol(protocol), port)));
             }
         }
     }

@@ -57,10 +57,16 @@ public sealed partial class NftablesBackend
             // The allowed sources of the port's target, recomputed for every port sharing it.
             bool SameTarget(PublishedPort p) =>
                 p.ContainerAddress.Equals(port.ContainerAddress) && p.Protocol == port.Protocol && p.ContainerPort == port.ContainerPort;
-            var before = NftCompiler.PublishedFromElements(intent.LanSubnets, intent.Stacks.SelectMany(s => s.PublishedPorts).Where(SameTarget)).ToList();
-            var after = NftCompiler.PublishedFromElements(next.LanSubnets, next.Stacks.SelectMany(s => s.PublishedPorts).Where(SameTarget)).ToList();
-            removed[NftCompiler.PublishedFrom] = before.Where(b => !after.Any(a => a.Text == b.Text)).ToList();
-            added[NftCompiler.PublishedFrom] = after.Where(a => !before.Any(b => b.Text == a.Text)).ToList();
+            var before = NftCompiler.AccessElements(intent.Stacks.SelectMany(s => s.PublishedPorts).Where(SameTarget)).ToList();
+            var after = NftCompiler.AccessElements(next.Stacks.SelectMany(s => s.PublishedPorts).Where(SameTarget)).ToList();
+            foreach (var gone in before.Where(b => !after.Any(a => a.Set == b.Set && a.Element.Text == b.Element.Text)))
+            {
+                removed.AddRange(new Dictionary<string, List<NftElement>> { [gone.Set] = [gone.Element] });
+            }
+            foreach (var come in after.Where(a => !before.Any(b => b.Set == a.Set && b.Element.Text == a.Element.Text)))
+            {
+                added.AddRange(new Dictionary<string, List<NftElement>> { [come.Set] = [come.Element] });
+            }
             CompiledRuleset applied = _applied!;
             var transaction = applied.ElementChange(removed, added);
             int commands = CompiledRuleset.CommandCount(transaction);
