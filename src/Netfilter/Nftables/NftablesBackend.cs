@@ -95,7 +95,8 @@ public sealed partial class NftablesBackend : IFirewallBackend
             }
             Log.Applied(_logger, compiled.Table, _options.Namespace.Path, incremental is null ? "whole table" : "elements only", commands);
             StartWatch();
-            return new FirewallApplyResult { Incremental = incremental is not null, Commands = commands, PendingUntil = pendingUntil };
+            IReadOnlyList<string> warnings = incremental is null ? await CheckKernelAsync(intent, cancellationToken) : [];
+            return new FirewallApplyResult { Incremental = incremental is not null, Commands = commands, PendingUntil = pendingUntil, Warnings = warnings };
         }
         finally
         {

@@ -62,6 +62,42 @@ public sealed class PortTests
         Assert.DoesNotContain("dport=10053", await ConntrackAsync(nas));
     }
 
+    [Fact]
+    public async Task HostOnlyPort_OnLoopback_AnswersOnTheBoxOnly()
+    {
+        await using NasStack nas = await NasStack.CreateAsync();
+        await using NftablesBackend backend = nas.Backend(watchDrift: false);
+        var db = new PublishedPort
+        {
+            HostAddress = IPAddress.Loopback, HostPort = 15432, ContainerAddress = IPAddress.Parse(NasStack.DbAddress), ContainerPort = 5432,
+            Exposure = Exposure.Lan, // ignored: published on 127.0.0.1, only the box itself can use it
+        };
+        FirewallIntent intent = NasStack.Intent() with { Stacks = [NasStack.Intent().Stacks[0] with { PublishedPorts = [db] }] };
+
+        FirewallApplyResult before = await backend.ApplyAsync(intent);
+        (await nas.Box.ExecAsync(nas.Nas, "sysctl", "-qw", $"net.ipv4.conf.{NasStack.Bridge}.route_localnet=1")).EnsureSuccess();
+        IReadOnlyList<string> after = await backend.CheckKernelAsync(intent);
+
+        Assert.Contains(before.Warnings, w => w.Contains("route_localnet", StringComparison.Ordinal));
+        Assert.Empty(after);
+        Assert.Equal("postgresql\n", await NasStack.ConnectAsync(nas.Nas, "127.0.0.1", 15432));
+        Assert.Null(await NasStack.ConnectAsync(nas.Box.Laptop, TestBox.NasLanAddress, 15432));
+        Assert.Null(await NasStack.ConnectAsync(nas.Box.Laptop, "127.0.0.1", 15432));
+    }
+
+    [Fact]
+    public async Task IpForwardingOff_IsReported_NotSwitchedOn()
+    {
+        await using NasStack nas = await NasStack.CreateAsync();
+        (await nas.Box.ExecAsync(nas.Nas, "sysctl", "-qw", "net.ipv4.ip_forward=0")).EnsureSuccess();
+        await using NftablesBackend backend = nas.Backend(watchDrift: false);
+
+        FirewallApplyResult result = await backend.ApplyAsync(NasStack.Intent());
+
+        Assert.Contains(result.Warnings, w => w.Contains("IP forwarding is off", StringComparison.Ordinal));
+        Assert.Equal("0\n", (await nas.Box.ExecAsync(nas.Nas, "cat", "/proc/sys/net/ipv4/ip_forward")).Stdout);
+    }
+
     private static async Task<string> ConntrackAsync(NasStack nas) =>
         (await nas.Box.ExecAsync(nas.Nas, "cat", "/proc/net/nf_conntrack")).EnsureSuccess().Stdout;
 }
