@@ -6,22 +6,50 @@ namespace Appliance.Netfilter.Tests.Backends;
 
 public sealed class FirewallBackendsTests
 {
-    [Fact]
-    public void Create_UnknownName_ListsTheValidOnes()
+    [Theory]
+    [InlineData("nftables", "nftables")]
+    [InlineData("firewalld", "firewalld")]
+    [InlineData(" None ", "none")]
+    public async Task SelectAsync_ExplicitName_ReturnsItWithoutAskingTheBus(string name, string expected)
     {
-        FirewallBackendException error = Assert.Throws<FirewallBackendException>(() => FirewallBackends.Create("iptables"));
-
-        Assert.Contains("'iptables'", error.Message);
-        Assert.Contains("\"nftables\", \"firewalld\", \"none\"", error.Message);
+        Assert.Equal(expected, await FirewallBackends.SelectAsync(name, "unix:path=/run/tbnosuch/bus"));
     }
 
     [Fact]
-    public async Task Create_KnownNames_GiveTheirBackends()
+    public async Task SelectAsync_UnknownName_ListsTheValidOnes()
     {
-        await using IFirewallBackend nft = FirewallBackends.Create("nftables");
-        await using IFirewallBackend none = FirewallBackends.Create("none");
+        var e = await Assert.ThrowsAsync<FirewallBackendException>(() => FirewallBackends.SelectAsync("iptables"));
 
-        Assert.IsType<NftablesBackend>(nft);
-        Assert.Equal("none", none.Name);
+        Assert.Contains("unknown firewall backend 'iptables'", e.Message);
+        Assert.Contains("\"auto\", \"nftables\", \"firewalld\", \"none\"", e.Message);
+    }
+
+    [Fact]
+    public async Task SelectAsync_AutoWithoutBus_ChoosesNftables()
+    {
+        Assert.Equal(FirewallBackends.Nftables, await FirewallBackends.SelectAsync("auto", "unix:path=/run/tbnosuch/bus"));
+    }
+
+    [Fact]
+    public async Task Create_Nftables_GivesTheNftablesBackend()
+    {
+        await using IFirewallBackend backend = FirewallBackends.Create("nftables");
+
+        Assert.IsType<NftablesBackend>(backend);
+        Assert.Equal("nftables", backend.Name);
+    }
+
+    [Fact]
+    public void Create_None_WritesNothing()
+    {
+        Assert.IsType<NoFirewallBackend>(FirewallBackends.Create("none"));
+    }
+
+    [Fact]
+    public void Create_Unknown_ListsTheValidOnes()
+    {
+        var e = Assert.Throws<FirewallBackendException>(() => FirewallBackends.Create("ufw"));
+
+        Assert.Contains("valid backends are", e.Message);
     }
 }
