@@ -100,7 +100,7 @@ public sealed partial class NftablesBackend : IFirewallBackend
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            string table = _applied?.Table ?? _appliedIntent?.TableName ?? FirewallIntent.DefaultTableName;
+            string table = OwnTable;
             NftContext context = await ContextAsync(cancellationToken);
             await context.RunAsync(CompiledRuleset.RemoveTransaction(table), $"remove table inet {table}", cancellationToken);
             CancelPending();
@@ -116,9 +116,8 @@ public sealed partial class NftablesBackend : IFirewallBackend
     /// <summary>Appliance's table as it is now in the kernel (libnftables JSON listing), or null if absent.</summary>
     internal async Task<JsonArray?> ListOwnTableAsync(CancellationToken cancellationToken = default)
     {
-        string table = _applied?.Table ?? _appliedIntent?.TableName ?? FirewallIntent.DefaultTableName;
         NftContext context = await ContextAsync(cancellationToken);
-        return await context.ListTableAsync(table, cancellationToken);
+        return await context.ListTableAsync(OwnTable, cancellationToken);
     }
 
     /// <summary>The whole live ruleset (all tables) as libnftables JSON, read only.</summary>

@@ -1,3 +1,4 @@
+using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Linux;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,6 +19,12 @@ public sealed record NftablesBackendOptions
 
     /// <summary>How often Appliance's table is compared with what was applied; zero disables the watch.</summary>
     public TimeSpan DriftPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The table to inspect before any intent was applied (explain, foreign checks).</summary>
+    public string TableName { get; init; } = FirewallIntent.DefaultTableName;
+
+    /// <summary>The mark to look for before any intent was applied.</summary>
+    public PacketMark Mark { get; init; } = PacketMark.Default;
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }
