@@ -27,6 +27,9 @@ public sealed partial class FirewalldSync : IAsyncDisposable
 
     public FirewalldClient Client => _client;
 
+    /// <summary>The intent last applied (kept in firewalld across reloads), or null before the first apply.</summary>
+    public FirewallIntent? Intent => _intent;
+
     /// <summary>Connects to firewalld at <see cref="FirewalldOptions.BusAddress"/> and checks that Appliance can work with its settings.</summary>
     public static async Task<FirewalldSync> CreateAsync(FirewalldOptions? options = null, CancellationToken cancellationToken = default)
     {
