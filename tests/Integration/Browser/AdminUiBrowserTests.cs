@@ -109,7 +109,7 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await page.GetByTestId("stack-text").FillAsync(
             "services:\n  gitlab:\n    image: gitlab/gitlab-ce:17\n    ports:\n      - \"8080:80\"\n      - \"10022:22:tcp\"\n  db:\n    image: postgres:16\n");
         await Assertions.Expect(page.GetByTestId("diagnostics")).ToContainTextAsync("Line 6, column 9 (services.gitlab.ports[1]): '10022:22:tcp' is not a port mapping");
-        await Assertions.Expect(page.Locator(".gutter span.bad")).ToHaveAttributeAsync("data-line", "6");
+        await Assertions.Expect(page.Locator(".gutter .bad")).ToHaveAttributeAsync("data-line", "6");
         await ShotAsync(page, "editor");
     }
 
