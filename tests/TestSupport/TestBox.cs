@@ -150,7 +150,12 @@ public sealed class TestBox : IAsyncDisposable
     /// </summary>
     public static Task<string?> TryConnectTcpAsync(TestHost from, string address, int port, TimeSpan timeout,
         CancellationToken cancellationToken = default) =>
-        from.Namespace.RunAsync<string?>(() =>
+        TryConnectTcpAsync(from.Namespace, address, port, timeout, cancellationToken);
+
+    /// <summary>As above, from any namespace (e.g. a container's, bound under <see cref="RunDir"/>).</summary>
+    public static Task<string?> TryConnectTcpAsync(NetworkNamespace from, string address, int port, TimeSpan timeout,
+        CancellationToken cancellationToken = default) =>
+        from.RunAsync<string?>(() =>
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
@@ -183,10 +188,15 @@ public sealed class TestBox : IAsyncDisposable
     /// Listens for TCP on <paramref name="host"/> and greets each client with
     /// <paramref name="banner"/> + newline. Stops in teardown.
     /// </summary>
-    public async Task<TcpListener> ListenTcpAsync(TestHost host, string address, int port, string banner,
+    public Task<TcpListener> ListenTcpAsync(TestHost host, string address, int port, string banner,
+        CancellationToken cancellationToken = default) =>
+        ListenTcpAsync(host.Namespace, host.Role, address, port, banner, cancellationToken);
+
+    /// <summary>As above, in any namespace (e.g. a container's, bound under <see cref="RunDir"/>).</summary>
+    public async Task<TcpListener> ListenTcpAsync(NetworkNamespace ns, string description, string address, int port, string banner,
         CancellationToken cancellationToken = default)
     {
-        TcpListener listener = await host.Namespace.RunAsync(() =>
+        TcpListener listener = await ns.RunAsync(() =>
         {
             var l = new TcpListener(IPAddress.Parse(address), port);
             l.Start();
@@ -218,7 +228,7 @@ public sealed class TestBox : IAsyncDisposable
                 }
             }
         });
-        OnTeardown($"listener {address}:{port} in {host.Role}", () => { listener.Stop(); return Task.CompletedTask; });
+        OnTeardown($"listener {address}:{port} in {description}", () => { listener.Stop(); return Task.CompletedTask; });
         return listener;
     }
 

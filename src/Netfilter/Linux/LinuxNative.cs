@@ -27,6 +27,31 @@ internal static partial class LinuxNative
     public const ulong MS_BIND = 4096;
     public const int MNT_DETACH = 2;
 
+    // Files the image store unpacks: hard links, device nodes (overlay whiteouts), owners, xattrs.
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int link(string oldpath, string newpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mknod(string pathname, uint mode, ulong dev);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int lchown(string pathname, uint owner, uint group);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int lsetxattr(string path, string name, ReadOnlySpan<byte> value, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mount(string source, string target, string fstype, ulong flags, string data);
+
+    public const uint S_IFCHR = 0x2000;
+    public const uint S_IFBLK = 0x6000;
+    public const uint S_IFIFO = 0x1000;
+
+    /// <summary>glibc's makedev.</summary>
+    public static ulong MakeDev(uint major, uint minor) =>
+        ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+
     [LibraryImport("libc")]
     private static partial IntPtr strerror(int errnum);
 

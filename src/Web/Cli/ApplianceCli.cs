@@ -26,5 +26,8 @@ public static class ApplianceCli
         });
         yield return version;
         yield return ServeCommand.Create();
+        yield return StackCommand.Create();
+        yield return ImageCommand.Create();
+        yield return FirewallCommand.Create();
     }
 }

@@ -1,0 +1,97 @@
+namespace Appliance.Orchestrator.Images;
+
+public sealed partial class ImageStore
+{
+    public async Task<GarbageCollection> CollectGarbageAsync(CancellationToken cancellationToken = default)
+    {
+        await _metadata.WaitAsync(cancellationToken);
+        try
+        {
+            int images = 0, blobs = 0, layers = 0;
+            long bytes = 0;
+            var keepBlobs = new HashSet<string>(StringComparer.Ordinal);
+            var keepLayers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (Image image in await ListAsync(cancellationToken))
+            {
+                if (image.References.Count == 0)
+                {
+                    File.Delete(ImagePath(image.Id));
+                    images++;
+                    continue;
+                }
+                keepBlobs.Add(Hex(image.Id));
+                keepBlobs.Add(Hex(image.ManifestDigest));
+                foreach (ImageLayer layer in image.Layers)
+                {
+                    keepBlobs.Add(Hex(layer.Digest));
+                    keepLayers.Add(Hex(layer.Digest));
+                }
+            }
+            // A layer still under a mounted root filesystem stays, whatever the records say.
+            keepLayers.UnionWith(MountedLayers());
+            // Layers being pulled right now have no record yet.
+            keepBlobs.UnionWith(_layersInFlight.Keys.Select(Hex));
+            keepLayers.UnionWith(_layersInFlight.Keys.Select(Hex));
+
+            foreach (string file in Directory.EnumerateFiles(BlobDir))
+            {
+                if (!keepBlobs.Contains(Path.GetFileName(file)))
+                {
+                    bytes += new FileInfo(file).Length;
+                    File.Delete(file);
+                    blobs++;
+                }
+            }
+            foreach (string dir in Directory.EnumerateDirectories(LayersDir))
+            {
+                if (!keepLayers.Contains(Path.GetFileName(dir)))
+                {
+                    Directory.Delete(dir, recursive: true);
+                    layers++;
+                }
+            }
+            // Temps of pulls that died (a crash, a kill): older than an hour and not in flight here.
+            foreach (string entry in Directory.EnumerateFileSystemEntries(TempDir))
+            {
+                string hex = Path.GetFileName(entry).Split('.')[0];
+                if (File.GetLastWriteTimeUtc(entry) < DateTime.UtcNow.AddHours(-1) && !keepLayers.Contains(hex))
+                {
+                    DeleteQuietly(entry);
+                }
+            }
+            return new GarbageCollection(blobs, layers, images, bytes);
+        }
+        finally
+        {
+            _metadata.Release();
+        }
+    }
+
+    /// <summary>Hex names of layers that are lower dirs of an overlay mounted anywhere (from /proc/self/mountinfo).</summary>
+    private IEnumerable<string> MountedLayers()
+    {
+        const string mountinfo = "/proc/self/mountinfo";
+        if (!File.Exists(mountinfo))
+        {
+            yield break;
+        }
+        string prefix = LayersDir + "/";
+        foreach (string line in File.ReadLines(mountinfo))
+        {
+            int lower = line.IndexOf("lowerdir=", StringComparison.Ordinal);
+            if (lower < 0 || !line.Contains(" - overlay ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            int end = line.IndexOf(',', lower);
+            string lowers = end < 0 ? line[(lower + 9)..] : line[(lower + 9)..end];
+            foreach (string dir in lowers.Split(':'))
+            {
+                if (dir.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    yield return dir[prefix.Length..].TrimEnd('/');
+                }
+            }
+        }
+    }
+}

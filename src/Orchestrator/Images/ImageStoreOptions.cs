@@ -1,0 +1,20 @@
+namespace Appliance.Orchestrator.Images;
+
+/// <summary>Where the image store lives and how it pulls.</summary>
+public sealed record ImageStoreOptions
+{
+    /// <summary>The store's directory, e.g. /var/lib/appliance/images (blobs/, layers/, images/, tmp/).</summary>
+    public required string Root { get; init; }
+
+    /// <summary>Layers downloaded (and unpacked) at the same time.</summary>
+    public int MaxParallelDownloads { get; init; } = 3;
+
+    /// <summary>Logins per registry; none when null.</summary>
+    public RegistryCredentialStore? Credentials { get; init; }
+
+    /// <summary>The HTTP handler under the registry client (tests put a counting one here).</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>Platform to pick from an image index; the host's ("linux/amd64", "linux/arm64/v8") when null.</summary>
+    public string? Platform { get; init; }
+}

@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Appliance.Netfilter.Linux;
+
+namespace Appliance.Orchestrator.Images;
+
+/// <summary>Checked wrappers over the libc calls the store needs (<see cref="LinuxNative"/>): throw with the operation, path and errno.</summary>
+internal static class NativeFiles
+{
+    public static void HardLink(string target, string path) =>
+        Check(LinuxNative.link(target, path), $"link '{path}' -> '{target}'");
+
+    public static void MakeNode(string path, uint typeBits, UnixFileMode mode, uint major, uint minor) =>
+        Check(LinuxNative.mknod(path, typeBits | ((uint)mode & 0xfff), LinuxNative.MakeDev(major, minor)), $"mknod '{path}'");
+
+    public static void ChangeOwner(string path, int uid, int gid) =>
+        Check(LinuxNative.lchown(path, (uint)uid, (uint)gid), $"lchown '{path}' to {uid}:{gid}");
+
+    public static void SetXattr(string path, string name, ReadOnlySpan<byte> value) =>
+        Check(LinuxNative.lsetxattr(path, name, value, (nuint)value.Length, 0), $"setxattr {name} on '{path}'");
+
+    public static void SetXattr(string path, string name, string value) => SetXattr(path, name, Encoding.UTF8.GetBytes(value));
+
+    public static void MountOverlay(string target, string options)
+    {
+        int result = LinuxNative.mount("overlay", target, "overlay", 0, options);
+        Check(result, $"mount overlay on '{target}' ({options.Length} bytes of options)");
+    }
+
+    /// <summary>Unmounts; a busy mount is detached (lazy) instead. Not mounted is not an error.</summary>
+    public static void Unmount(string target)
+    {
+        if (LinuxNative.umount2(target, 0) == 0)
+        {
+            return;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == 22 /* EINVAL: not a mount point */ || errno == 2 /* ENOENT */)
+        {
+            return;
+        }
+        if (errno == 16 /* EBUSY */)
+        {
+            Check(LinuxNative.umount2(target, LinuxNative.MNT_DETACH), $"umount (detach) '{target}'");
+            return;
+        }
+        throw new ImageStorageException($"umount '{target}' failed: {LinuxNative.ErrnoText(errno)}", errno);
+    }
+
+    private static void Check(int result, string what)
+    {
+        if (result != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new ImageStorageException($"{what} failed: {LinuxNative.ErrnoText(errno)}", errno);
+        }
+    }
+}
