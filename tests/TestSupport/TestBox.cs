@@ -112,10 +112,18 @@ public sealed class TestBox : IAsyncDisposable
         Command.RunAsync(["ip", "netns", "exec", host.NamespaceName, .. argv], TimeSpan.FromMinutes(2), Environment);
 
     /// <summary>Starts a long-running command inside a host of the box; it is killed in teardown.</summary>
-    public BackgroundProcess Start(TestHost host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null)
+    public BackgroundProcess Start(TestHost host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start($"{host.Role}: {string.Join(' ', argv)}", ["ip", "netns", "exec", host.NamespaceName, .. argv], environment);
+
+    /// <summary>Starts a long-running command in the machine's own namespace (e.g. a daemon pointed at the box with --netns);
+    /// it carries the test prefix in its environment and is killed in teardown.</summary>
+    public BackgroundProcess StartOnMachine(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start($"machine: {string.Join(' ', argv)}", argv, environment);
+
+    private BackgroundProcess Start(string description, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment)
     {
-        var psi = new ProcessStartInfo("ip");
-        foreach (string arg in (string[])["netns", "exec", host.NamespaceName, .. argv])
+        var psi = new ProcessStartInfo(argv[0]);
+        foreach (string arg in argv.Skip(1))
         {
             psi.ArgumentList.Add(arg);
         }
@@ -127,7 +135,7 @@ public sealed class TestBox : IAsyncDisposable
                 psi.Environment[key] = value;
             }
         }
-        var process = new BackgroundProcess($"{host.Role}: {string.Join(' ', argv)}", psi);
+        var process = new BackgroundProcess(description, psi);
         lock (_processes)
         {
             _processes.Add(process);
