@@ -1,4 +1,6 @@
+using System.Net;
 using Appliance.Netfilter.Backends;
+using Appliance.Netfilter.Inspection;
 using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Nftables;
 
@@ -58,6 +60,18 @@ public sealed class FirewalldBackend : IFirewallBackend
         FirewalldApplyResult firewalld = await Sync.ApplyAsync(intent, cancellationToken);
         LastFirewalldChange = firewalld;
         return table with { Commands = table.Commands + firewalld.Changes.Count };
+    }
+
+    /// <summary>
+    /// Which firewalld zone or policy decides <paramref name="flow"/> under the last applied intent.
+    /// <paramref name="hostAddresses"/>: the box's own addresses, bridge addresses included.
+    /// </summary>
+    public async Task<FlowExplanation> ExplainAsync(FlowQuery flow, IReadOnlyCollection<IPAddress> hostAddresses,
+        CancellationToken cancellationToken = default)
+    {
+        string defaultZone = await Sync.Client.GetDefaultZoneAsync(cancellationToken);
+        return FirewalldExplainer.Explain(Sync.Intent ?? FirewallIntent.Empty, Sync.Options, hostAddresses, defaultZone, flow)
+            .ToFlowExplanation(flow);
     }
 
     public Task ConfirmAsync(CancellationToken cancellationToken = default) => Table.ConfirmAsync(cancellationToken);

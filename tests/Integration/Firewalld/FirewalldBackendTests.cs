@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Firewalld;
+using Appliance.Netfilter.Inspection;
 using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Nftables;
 using Appliance.TestSupport;
@@ -52,6 +53,13 @@ public sealed class FirewalldBackendTests
         Assert.Null(await s.ConnectAsync(s.Box.Laptop, "10.88.1.3", 5432, Closed));
         Assert.Null(await s.ConnectAsync(s.Box.WanClient!, "10.88.1.3", 5432, Closed));
         Assert.Null(await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 5432, Closed));
+        // Explain names the firewalld object that decides.
+        IPAddress[] hostAddresses = [IPAddress.Parse(TestBox.NasLanAddress), IPAddress.Parse(TestBox.NasWanAddress)];
+        FlowExplanation across = await s.Backend.ExplainAsync(FlowQuery.Parse("10.88.2.2", "10.88.1.3:5432/tcp"), hostAddresses);
+        FlowExplanation within = await s.Backend.ExplainAsync(FlowQuery.Parse("10.88.1.2", "10.88.1.3:5432/tcp"), hostAddresses);
+        Assert.False(across.Passes);
+        Assert.Equal("policy appliance-stacks", across.Chain);
+        Assert.True(within.Passes, within.ToString());
         // The admin UI: from the LAN only.
         Assert.Equal("admin-ui\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443));
         Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8443, Closed));

@@ -135,6 +135,35 @@ public sealed class NetworkManagerTests
     }
 
     [Fact]
+    public async Task AttachContainers_OneFails_RemovesThePairsItMade_AndNamesTheFailure()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        await using var manager = new NetworkManager(box.Nas.Namespace);
+        NetworkNamespace a = await ContainerNamespaceAsync(box, "a");
+        NetworkNamespace b = await ContainerNamespaceAsync(box, "b");
+        string missing = Path.Combine(box.RunDir, "netns", "c-missing");
+        StackNetwork network = await manager.CreateStackNetworkAsync("batch", IPNetwork.Parse("10.88.8.0/24"));
+
+        var failure = await Assert.ThrowsAsync<NetlinkException>(() => manager.AttachContainersAsync(network,
+        [
+            new ContainerEndpoint("a", a.Path, IPAddress.Parse("10.88.8.2")),
+            new ContainerEndpoint("b", b.Path, IPAddress.Parse("10.88.8.3")),
+            new ContainerEndpoint("c", missing, IPAddress.Parse("10.88.8.4")),
+        ]));
+        IReadOnlyList<ContainerAttachment> retry = await manager.AttachContainersAsync(network,
+        [
+            new ContainerEndpoint("a", a.Path, IPAddress.Parse("10.88.8.2")),
+            new ContainerEndpoint("b", b.Path, IPAddress.Parse("10.88.8.3")),
+        ]);
+
+        Assert.Contains(missing, failure.Message);
+        Assert.Contains(InterfaceNames.HostVeth("batch", "c"), failure.Message);
+        Assert.Equal(2, retry.Count);
+        await box.ListenTcpAsync(b, "b", "10.88.8.3", 7000, "b here");
+        Assert.Equal("b here\n", await TestBox.TryConnectTcpAsync(a, "10.88.8.3", 7000, Timeout));
+    }
+
+    [Fact]
     public async Task TwoStacks_GetDifferentSubnetsAndBridges_AvoidingAHostRoute()
     {
         await using TestBox box = await TestBox.CreateAsync();

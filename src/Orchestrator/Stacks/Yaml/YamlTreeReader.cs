@@ -46,7 +46,8 @@ internal static class YamlTreeReader
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
         {
             // YamlDotNet's scanner throws these on some malformed input instead of a YamlException.
-            diagnostics.Error(reader.LastPosition, "", $"YAML syntax error after this point ({ex.Message.TrimEnd('.')}). Check the indentation, quotes and brackets from here on");
+            _ = ex; // YamlDotNet's own text ("Operation is not valid due to the current state of the object") helps nobody.
+            diagnostics.Error(reader.LastPosition, "", "YAML syntax error after this point: the YAML reader could not go on. Look for a '[', '{' or quote that is not closed, or a wrong indentation, from here on");
             return null;
         }
     }
