@@ -104,6 +104,20 @@ public sealed class FirewalldBackendTests
     }
 
     [Fact]
+    public async Task BridgeBoundToAnotherZone_FailsWithTheFix()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+        await s.Firewalld.FirewallCmdAsync("--permanent", "--zone=trusted", "--add-interface=ap-gitlab");
+        await s.Firewalld.FirewallCmdAsync("--reload");
+
+        var e = await Assert.ThrowsAsync<FirewalldCallException>(() => s.Backend.ApplyAsync(s.Intent));
+
+        Assert.Contains(e.Code, (string[])["ZONE_CONFLICT", "INVALID_INTERFACE"]);
+        Assert.Contains("'ap-gitlab' already bound to zone 'trusted'", e.Message);
+        Assert.Contains("--remove-interface=BRIDGE", e.Message);
+    }
+
+    [Fact]
     public async Task SelectAsync_Auto_ChoosesFirewalldWhenItOwnsItsName()
     {
         await using TestBox box = await TestBox.CreateAsync();
