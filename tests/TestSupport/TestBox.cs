@@ -143,6 +143,27 @@ public sealed class TestBox : IAsyncDisposable
         return process;
     }
 
+    /// <summary>
+    /// A network namespace of its own (not in /run/netns) as a bind-mounted nsfs file under
+    /// RunDir/netns/NAME, made with <c>unshare --net=FILE</c>, as the product makes them; its loopback is up.
+    /// Unmounted and deleted in teardown.
+    /// </summary>
+    public async Task<string> CreateNamespaceFileAsync(string name)
+    {
+        string dir = Path.Combine(RunDir, "netns");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, name);
+        await File.WriteAllBytesAsync(path, []);
+        OnTeardown($"netns file {path}", async () =>
+        {
+            await Command.RunAsync("umount", path);
+            File.Delete(path);
+        });
+        await Command.CheckAsync("unshare", "--net=" + path, "true");
+        await Command.CheckAsync("nsenter", "--net=" + path, "ip", "link", "set", "lo", "up");
+        return path;
+    }
+
     /// <summary>Registers a teardown step; steps run in reverse order before the namespaces go.</summary>
     public void OnTeardown(string what, Func<Task> cleanup)
     {

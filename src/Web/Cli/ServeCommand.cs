@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Appliance.Netfilter.Backends;
 using Appliance.Orchestrator.State;
 using Appliance.Web.Hosting;
 using Appliance.Web.Ui;
@@ -18,7 +19,8 @@ internal static class ServeCommand
         var listen = new Option<string>("--listen") { Description = "Address the web UI and API listen on.", DefaultValueFactory = _ => "0.0.0.0" };
         var socket = new Option<string>("--socket") { Description = "The root-only unix socket the CLI talks to.", DefaultValueFactory = _ => DaemonOptions.DefaultSocketPath };
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns };
+        Option<string> firewallBackend = FirewallBackendOption();
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, firewallBackend };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
@@ -33,6 +35,7 @@ internal static class ServeCommand
                 ListenAddress = address.ToString(),
                 SocketPath = Path.GetFullPath(parse.GetValue(socket)!),
                 NetworkNamespacePath = parse.GetValue(netns),
+                FirewallBackend = parse.GetValue(firewallBackend)!,
                 StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
             };
             try
@@ -120,5 +123,17 @@ internal static class ServeCommand
             File.Delete(options.SocketPath);
         }
         return 0;
+    }
+
+    /// <summary>`--firewall-backend auto|nftables|firewalld|none`; an unknown name is a parse error listing the valid ones.</summary>
+    internal static Option<string> FirewallBackendOption()
+    {
+        var option = new Option<string>("--firewall-backend")
+        {
+            Description = "Firewall to program: auto (firewalld when it runs, else nftables), nftables, firewalld or none.",
+            DefaultValueFactory = _ => FirewallBackends.Auto,
+        };
+        option.AcceptOnlyFromAmong([.. FirewallBackends.Choices]);
+        return option;
     }
 }

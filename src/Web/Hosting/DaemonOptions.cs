@@ -21,6 +21,9 @@ public sealed record DaemonOptions
     /// <summary>A network namespace (nsfs path) the daemon serves and manages stacks in, instead of the machine's own.</summary>
     public string? NetworkNamespacePath { get; init; }
 
+    /// <summary>`--firewall-backend`: auto (firewalld when it runs, else nftables), nftables, firewalld or none.</summary>
+    public string FirewallBackend { get; init; } = "auto";
+
     /// <summary>How often the reconcile loop compares desired and observed state.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
 
