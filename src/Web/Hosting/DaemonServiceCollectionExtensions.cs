@@ -1,5 +1,9 @@
 using Appliance.Netfilter.Linux;
+using Appliance.Orchestrator.Engine;
 using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Images;
+using Appliance.Orchestrator.Networking;
+using Appliance.Orchestrator.Runtime;
 using Appliance.Orchestrator.Health;
 using Appliance.Orchestrator.Health.Schedules;
 using Appliance.Orchestrator.Reconcile;
@@ -20,6 +24,27 @@ public static class DaemonServiceCollectionExtensions
     public static IServiceCollection AddStateMigration(this IServiceCollection services, StateMigration migration) =>
         services.AddSingleton(migration);
 
+    private static void AddEngine(IServiceCollection services, DaemonOptions options)
+    {
+        NetworkNamespace host = options.NetworkNamespacePath is { } ns ? new NetworkNamespace(ns) : NetworkNamespace.Current;
+        services.AddSingleton(_ => new ImageStore(new ImageStoreOptions
+        {
+            Root = Path.Combine(options.StateDir, "images"),
+            Credentials = new RegistryCredentialStore(Path.Combine(options.StateDir, "registries.json")),
+        }));
+        services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
+        services.AddSingleton(_ => new NetworkManager(host));
+        services.AddSingleton<IContainerRuntime>(_ => new RuncRuntime(new RuntimeOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir }));
+        services.AddSingleton(sp => new StackEngine(new EngineOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir, HostNamespace = host },
+            sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>()));
+        services.AddSingleton<IStackRuntime>(sp =>
+        {
+            StackRepository stacks = sp.GetRequiredService<StackRepository>();
+            return new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir, async (name, ct) =>
+                await stacks.GetStackAsync(name, ct) is { } s ? new StackDeployment(s.Name, s.Version, s.StackFile, s.Parameters) : null);
+        });
+    }
+
     public static IServiceCollection AddApplianceDaemon(this IServiceCollection services, DaemonOptions options)
     {
         services.AddSingleton(options);
@@ -31,6 +56,10 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));
         services.AddSingleton(new DeployerOptions());
+        if (options.Engine == "runc")
+        {
+            AddEngine(services, options);
+        }
 
         // Engine-dependent services resolve to null when no engine is registered; callers check.
         services.AddSingleton<IHealthProbe>(sp => sp.GetService<IStackRuntime>() is { } runtime
