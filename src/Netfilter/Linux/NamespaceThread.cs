@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using System.Collections.Concurrent;
 
 namespace Appliance.Netfilter.Linux;
@@ -22,15 +23,20 @@ public sealed class NamespaceThread : IAsyncDisposable
 
     public NetworkNamespace Namespace { get; }
 
+    private SafeFileHandle? _original;
+    private SafeFileHandle? _inside;
+
     private void Loop()
     {
         try
         {
             if (!Namespace.IsCurrent)
             {
+                _original = NetworkNamespace.OpenThreadNamespace();
                 Namespace.Enter();
+                _inside = NetworkNamespace.OpenThreadNamespace();
             }
-            _started.SetResult();
+            Outside(_started.SetResult);
         }
         catch (Exception e)
         {
@@ -42,6 +48,12 @@ public sealed class NamespaceThread : IAsyncDisposable
         {
             work();
         }
+        if (_original is not null)
+        {
+            NetworkNamespace.Join(_original);
+        }
+        _original?.Dispose();
+        _inside?.Dispose();
         _ended.SetResult();
     }
 
@@ -51,16 +63,38 @@ public sealed class NamespaceThread : IAsyncDisposable
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         _work.Add(() =>
         {
+            T result;
             try
             {
-                done.SetResult(work());
+                result = work();
             }
             catch (Exception e)
             {
-                done.SetException(e);
+                Outside(() => done.SetException(e));
+                return;
             }
+            Outside(() => done.SetResult(result));
         }, cancellationToken);
         return await done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Completes a task from the thread's original namespace (see <see cref="NetworkNamespace.OpenThreadNamespace"/>), then returns inside.</summary>
+    private void Outside(Action complete)
+    {
+        if (_original is null || _inside is null)
+        {
+            complete();
+            return;
+        }
+        NetworkNamespace.Join(_original);
+        try
+        {
+            complete();
+        }
+        finally
+        {
+            NetworkNamespace.Join(_inside);
+        }
     }
 
     public Task InvokeAsync(Action work, CancellationToken cancellationToken = default) =>

@@ -35,18 +35,24 @@ public sealed class NetworkNamespace
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            using SafeFileHandle original = OpenThreadNamespace();
+            T result;
             try
             {
                 if (!IsCurrent)
                 {
                     Enter();
                 }
-                done.SetResult(work());
+                result = work();
             }
             catch (Exception e)
             {
+                Join(original);
                 done.SetException(e);
+                return;
             }
+            Join(original);
+            done.SetResult(result);
         })
         {
             IsBackground = true,
@@ -58,6 +64,23 @@ public sealed class NetworkNamespace
 
     public Task RunAsync(Action work, CancellationToken cancellationToken = default) =>
         RunAsync(() => { work(); return true; }, cancellationToken);
+
+    /// <summary>
+    /// The calling thread's own network namespace, to return to with <see cref="Join"/>. A thread must be back in its
+    /// original namespace before it completes a task or queues work: the thread pool may create a worker thread right
+    /// there, and a new thread inherits its creator's namespace (all the daemon's later connections would leave from it).
+    /// </summary>
+    public static SafeFileHandle OpenThreadNamespace() => File.OpenHandle("/proc/thread-self/ns/net", FileMode.Open, FileAccess.Read);
+
+    /// <summary>Moves the calling thread into the namespace of <paramref name="handle"/> (from <see cref="OpenThreadNamespace"/>).</summary>
+    public static void Join(SafeFileHandle handle)
+    {
+        if (LinuxNative.setns((int)handle.DangerousGetHandle(), LinuxNative.CLONE_NEWNET) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new NamespaceException($"setns back into the thread's own network namespace failed: {LinuxNative.ErrnoText(errno)}", errno);
+        }
+    }
 
     /// <summary>Joins this namespace on the calling thread. Only for threads that end afterwards.</summary>
     internal void Enter()

@@ -16,7 +16,19 @@ public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, 
 
     public IReadOnlyCollection<StackModel> Tracked => [.. _models.Values];
 
-    public void Track(StackModel model) => _models[model.Name] = model;
+    /// <summary>Supervises <paramref name="model"/>; a new version of a stack starts its services' health over (its containers are new).</summary>
+    public void Track(StackModel model)
+    {
+        StackModel? before = _models.GetValueOrDefault(model.Name);
+        _models[model.Name] = model;
+        if (before is not null && before.Version != model.Version)
+        {
+            foreach (ServiceModel service in model.Services)
+            {
+                monitor.Started(model.Name, service.Name, monitor.Now, service.HealthCheck is not null);
+            }
+        }
+    }
 
     public void Untrack(string stack)
     {

@@ -210,15 +210,21 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            // The work joins containers' namespaces; come back before completing the task (a thread the pool may create
+            // here would inherit the container's namespace).
+            using Microsoft.Win32.SafeHandles.SafeFileHandle original = NetworkNamespace.OpenThreadNamespace();
             try
             {
                 work();
-                done.SetResult();
             }
             catch (Exception e)
             {
+                NetworkNamespace.Join(original);
                 done.SetException(e);
+                return;
             }
+            NetworkNamespace.Join(original);
+            done.SetResult();
         })
         {
             IsBackground = true,

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Appliance.Orchestrator.Events;
 using Appliance.Orchestrator.State;
 
@@ -10,47 +9,32 @@ namespace Appliance.Orchestrator.Reconcile;
 /// there was none). <see cref="RecoverAsync"/> resumes every unfinished plan after a crash, from the step it
 /// stopped at. One plan per stack at a time.
 /// </summary>
-public sealed class Deployer(StackRepository stacks, IStackRuntime runtime, EventLog events, DeployerOptions? options = null, IHealthGate? healthGate = null)
+public sealed class Deployer(StackRepository stacks, IStackRuntime runtime, EventLog events, DeployerOptions? options = null, IHealthGate? healthGate = null,
+    StackLocks? locks = null)
 {
     private readonly DeployerOptions _options = options ?? new DeployerOptions();
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly StackLocks _locks = locks ?? new StackLocks();
 
     public async Task<DeployResult> DeployAsync(string stack, string stackFile, IReadOnlyDictionary<string, string> parameters,
         CancellationToken cancellationToken = default)
     {
-        SemaphoreSlim gate = _locks.GetOrAdd(stack, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            DeploymentRecord deployment = await stacks.BeginAsync(stack, stackFile, parameters, PlanStep.DeployPlan, cancellationToken: cancellationToken);
-            await events.PublishAsync(EventKind.Deploy, stack, null, $"deploying version {deployment.Version}",
-                deployment.PreviousVersion is int p ? $"update from version {p}" : "new stack", cancellationToken);
-            return await RunAsync(deployment, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        using IDisposable gate = await _locks.AcquireAsync(stack, cancellationToken);
+        DeploymentRecord deployment = await stacks.BeginAsync(stack, stackFile, parameters, PlanStep.DeployPlan, cancellationToken: cancellationToken);
+        await events.PublishAsync(EventKind.Deploy, stack, null, $"deploying version {deployment.Version}",
+            deployment.PreviousVersion is int p ? $"update from version {p}" : "new stack", cancellationToken);
+        return await RunAsync(deployment, cancellationToken);
     }
 
     public async Task<DeployResult> RemoveAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default)
     {
-        SemaphoreSlim gate = _locks.GetOrAdd(stack, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            StackRecord current = await stacks.GetStackAsync(stack, cancellationToken)
-                ?? throw new StateConflictException($"there is no stack '{stack}'; `appliance stack ls` lists the deployed stacks");
-            DeploymentRecord removal = await stacks.BeginAsync(stack, current.StackFile, current.Parameters, PlanStep.RemovePlan(removeVolumes),
-                DeploymentStatus.Removing, cancellationToken);
-            await events.PublishAsync(EventKind.Deploy, stack, null, "removing the stack",
-                removeVolumes ? "requested with --volumes: its volumes are deleted too" : "volumes are kept", cancellationToken);
-            return await RunAsync(removal, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        using IDisposable gate = await _locks.AcquireAsync(stack, cancellationToken);
+        StackRecord current = await stacks.GetStackAsync(stack, cancellationToken)
+            ?? throw new StateConflictException($"there is no stack '{stack}'; `appliance stack ls` lists the deployed stacks");
+        DeploymentRecord removal = await stacks.BeginAsync(stack, current.StackFile, current.Parameters, PlanStep.RemovePlan(removeVolumes),
+            DeploymentStatus.Removing, cancellationToken);
+        await events.PublishAsync(EventKind.Deploy, stack, null, "removing the stack",
+            removeVolumes ? "requested with --volumes: its volumes are deleted too" : "volumes are kept", cancellationToken);
+        return await RunAsync(removal, cancellationToken);
     }
 
     /// <summary>Resumes every plan a crash interrupted (deploys roll forward from their step; rollbacks and removals finish).</summary>
@@ -59,20 +43,12 @@ public sealed class Deployer(StackRepository stacks, IStackRuntime runtime, Even
         var results = new List<DeployResult>();
         foreach (DeploymentRecord deployment in await stacks.UnfinishedAsync(cancellationToken))
         {
-            SemaphoreSlim gate = _locks.GetOrAdd(deployment.Stack, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                string step = deployment.Step < deployment.Plan.Count ? deployment.Plan[deployment.Step] : "end";
-                await events.PublishAsync(EventKind.Reconcile, deployment.Stack, null,
-                    $"resuming the {deployment.Status} plan of version {deployment.Version} at step '{step}'", "the daemon stopped while it ran",
-                    cancellationToken);
-                results.Add(await RunAsync(deployment, cancellationToken));
-            }
-            finally
-            {
-                gate.Release();
-            }
+            using IDisposable gate = await _locks.AcquireAsync(deployment.Stack, cancellationToken);
+            string step = deployment.Step < deployment.Plan.Count ? deployment.Plan[deployment.Step] : "end";
+            await events.PublishAsync(EventKind.Reconcile, deployment.Stack, null,
+                $"resuming the {deployment.Status} plan of version {deployment.Version} at step '{step}'", "the daemon stopped while it ran",
+                cancellationToken);
+            results.Add(await RunAsync(deployment, cancellationToken));
         }
         return results;
     }

@@ -11,11 +11,13 @@ namespace Appliance.Orchestrator.Reconcile;
 /// Docker's boot rules); stacks that exist with Appliance's prefix but are not in the state are removed (volumes kept).
 /// Stacks with an unfinished plan are left to <see cref="Deployer.RecoverAsync"/>. A failure on one stack does not stop the others.
 /// </summary>
-public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IStackModelReader models, EventLog events, TimeProvider? timeProvider = null)
+public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IStackModelReader models, EventLog events, TimeProvider? timeProvider = null,
+    StackLocks? locks = null)
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly Dictionary<(string Stack, string Service), ExitTrack> _exits = [];
     private readonly Lock _gate = new();
+    private readonly StackLocks _locks = locks ?? new StackLocks();
 
     public async Task<ReconcileReport> ReconcileAsync(bool atStart, CancellationToken cancellationToken = default)
     {
@@ -29,6 +31,11 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
         {
             await TryAsync(orphan, errors, async () =>
             {
+                using IDisposable held = await _locks.AcquireAsync(orphan, cancellationToken);
+                if (await stacks.GetStackAsync(orphan, cancellationToken) is not null || (await stacks.UnfinishedAsync(cancellationToken)).Any(d => d.Stack == orphan))
+                {
+                    return; // deployed meanwhile
+                }
                 await runtime.DownAsync(orphan, removeVolumes: false, cancellationToken);
                 actions.Add($"{orphan}: removed (not in Appliance's state; volumes kept)");
                 await events.PublishAsync(EventKind.Reconcile, orphan, null, "removed an orphan stack (volumes kept)",
@@ -38,7 +45,16 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
 
         foreach (StackRecord stack in desired.Where(s => s.DesiredState == "running" && !busy.Contains(s.Name)))
         {
-            await TryAsync(stack.Name, errors, () => ReconcileStackAsync(stack, atStart, actions, cancellationToken));
+            await TryAsync(stack.Name, errors, async () =>
+            {
+                using IDisposable held = await _locks.AcquireAsync(stack.Name, cancellationToken);
+                // Re-read under the lock: a plan may have changed or removed it since the list was taken.
+                if (await stacks.GetStackAsync(stack.Name, cancellationToken) is { DesiredState: "running" } current
+                    && !(await stacks.UnfinishedAsync(cancellationToken)).Any(d => d.Stack == stack.Name))
+                {
+                    await ReconcileStackAsync(current, atStart, actions, cancellationToken);
+                }
+            });
         }
         return new ReconcileReport(actions, errors);
     }

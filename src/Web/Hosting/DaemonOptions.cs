@@ -30,6 +30,12 @@ public sealed record DaemonOptions
     /// <summary>"runc" (the engine: runc + conmon) or "none" (state, API and UI only; nothing can be deployed).</summary>
     public string Engine { get; init; } = "runc";
 
+    /// <summary>Prefix of every container id the engine creates (empty by default; tests use their test prefix).</summary>
+    public string ContainerPrefix { get; init; } = "";
+
+    /// <summary>How long a deploy waits for every service to run and pass its health check before it rolls back.</summary>
+    public TimeSpan DeployTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often the reconcile loop compares desired and observed state.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
 

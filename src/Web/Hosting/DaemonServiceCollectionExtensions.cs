@@ -35,7 +35,10 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         services.AddSingleton(_ => new NetworkManager(host));
         services.AddSingleton<IContainerRuntime>(_ => new RuncRuntime(new RuntimeOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir }));
-        services.AddSingleton(sp => new StackEngine(new EngineOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir, HostNamespace = host },
+        services.AddSingleton(sp => new StackEngine(new EngineOptions
+            {
+                StateDirectory = options.StateDir, RunDirectory = options.RunDir, HostNamespace = host, ContainerIdPrefix = options.ContainerPrefix,
+            },
             sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>()));
         services.AddSingleton<IStackRuntime>(sp =>
         {
@@ -55,7 +58,8 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<StackRepository>();
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));
-        services.AddSingleton(new DeployerOptions());
+        services.AddSingleton(new DeployerOptions { VerifyTimeout = options.DeployTimeout });
+        services.AddSingleton<StackLocks>();
         if (options.Engine == "runc")
         {
             AddEngine(services, options);
@@ -81,11 +85,11 @@ public static class DaemonServiceCollectionExtensions
             : null!);
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
             ? new Deployer(sp.GetRequiredService<StackRepository>(), runtime, sp.GetRequiredService<EventLog>(), sp.GetRequiredService<DeployerOptions>(),
-                sp.GetService<IHealthGate>())
+                sp.GetService<IHealthGate>(), sp.GetRequiredService<StackLocks>())
             : null!);
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
             ? new Reconciler(sp.GetRequiredService<StackRepository>(), runtime, sp.GetRequiredService<IStackModelReader>(), sp.GetRequiredService<EventLog>(),
-                sp.GetRequiredService<TimeProvider>())
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<StackLocks>())
             : null!);
         services.AddTransient<HealthCheckJob>();
         services.AddTransient<ScheduledActionJob>();

@@ -38,8 +38,19 @@ internal sealed class DaemonProcess
         string stateDir = StateDirOf(box);
         string socket = SocketOf(box);
         BackgroundProcess process = box.StartOnMachine(["dotnet", AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
-            "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir]);
+            "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir,
+            "--container-prefix", box.Prefix + "-", "--deploy-timeout", "20"]);
         var daemon = new DaemonProcess(box, stateDir, socket, process);
+        // Stop it before the box's other teardown steps (which run in reverse order of registration), so it cannot act meanwhile.
+        box.OnTeardown("daemon", async () =>
+        {
+            if (!process.HasExited)
+            {
+                process.Signal(9);
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await process.WaitForExitAsync(cts.Token);
+            }
+        });
         if (waitUntilServing)
         {
             await daemon.WaitServingAsync();

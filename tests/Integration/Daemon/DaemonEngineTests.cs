@@ -1,0 +1,104 @@
+using System.Net.Http.Json;
+using Appliance.Orchestrator.Engine;
+using Appliance.Orchestrator.Images;
+using Appliance.Orchestrator.Networking;
+using Appliance.Orchestrator.Runtime;
+using Appliance.TestSupport;
+using Appliance.TestSupport.Registry;
+using Appliance.Web.Cli;
+using Appliance.Web.Hosting;
+
+namespace Appliance.Integration.Tests.Daemon;
+
+/// <summary>The daemon with the real engine (runc, conmon, netlink in the box's nas namespace) and images from the local registry.</summary>
+[Collection(RegistryFixture.Collection)]
+public sealed class DaemonEngineTests(RegistryFixture fixture)
+{
+    private string Stack(string marker) => $"""
+        name: web
+        services:
+          web:
+            image: {fixture.Registry.Reference(TestImages.Busybox)}
+            command: ["sh", "-c", "echo {marker} > /tmp/ok; exec sleep 3600"]
+            restart: always
+            healthcheck:
+              test: ["CMD", "cat", "/tmp/ok"]
+              interval: 1s
+              timeout: 2s
+              retries: 3
+        """;
+
+    /// <summary>Whatever happens, the containers the daemon made are taken down with an engine on the same directories.</summary>
+    private static void TakeDownAtTeardown(TestBox box) => box.OnTeardown("stacks of the daemon", async () =>
+    {
+        string state = DaemonProcess.StateDirOf(box);
+        using var images = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images") });
+        using var network = new NetworkManager(box.Nas.Namespace);
+        var engine = new StackEngine(new EngineOptions { StateDirectory = state, RunDirectory = box.RunDir, HostNamespace = box.Nas.Namespace, ContainerIdPrefix = box.Prefix + "-" },
+            new RuncRuntime(new RuntimeOptions { StateDirectory = state, RunDirectory = box.RunDir, ToolEnvironment = box.Environment }), images, network);
+        foreach (string stack in engine.ListStacks())
+        {
+            await engine.DownAsync(stack, removeVolumes: true);
+        }
+    });
+
+    [Fact]
+    public async Task Deploy_Update_Restart_Remove_OverTheApi_WithRealContainers()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        TakeDownAtTeardown(box);
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box);
+        using HttpClient http = daemon.RawClient();
+        http.Timeout = TimeSpan.FromMinutes(3);
+
+        // Deploy: the plan runs up, verify (health check passes) and commit.
+        using (HttpResponseMessage deployed = await http.PutAsJsonAsync("api/daemon/stacks/web", new DeployRequest(Stack("v1"))))
+        {
+            OperationResponse result = (await deployed.Content.ReadFromJsonAsync<OperationResponse>(JsonBody.Options))!;
+            CommandResult reachable = await Command.RunAsync("curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", $"http://{fixture.Registry.Host}/v2/");
+            Assert.True(result.Succeeded, $"{result.Message}\nregistry answers the test: {reachable.Stdout}\ndaemon output:\n{daemon.Process.Output}");
+            Assert.Equal(1, result.Version);
+        }
+        using DaemonClient client = daemon.Client();
+        StackSummary web = Assert.Single(await client.GetAsync<StackSummary[]>("api/daemon/stacks"));
+        Assert.Equal("running", Assert.Single(web.Services).State);
+
+        // A stack file that fails validation: 422 with the error at its line, and version 1 stays.
+        using (HttpResponseMessage invalid = await http.PutAsJsonAsync("api/daemon/stacks/web", new DeployRequest("services:\n  web:\n    image: x\n    restart: sometimes\n")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+            Assert.Contains("restart", await invalid.Content.ReadAsStringAsync());
+        }
+
+        // An update whose health check never passes rolls back to version 1.
+        string broken = Stack("v2").Replace("cat\", \"/tmp/ok", "cat\", \"/tmp/missing", StringComparison.Ordinal);
+        var failing = new HttpRequestMessage(HttpMethod.Put, "api/daemon/stacks/web") { Content = JsonContent.Create(new DeployRequest(broken)) };
+        using (HttpResponseMessage rolledBack = await http.SendAsync(failing))
+        {
+            OperationResponse result = (await rolledBack.Content.ReadFromJsonAsync<OperationResponse>(JsonBody.Options))!;
+            Assert.False(result.Succeeded);
+            Assert.Contains("rolled back to version 1", result.Message);
+        }
+        DeploymentSummary[] history = await client.GetAsync<DeploymentSummary[]>("api/daemon/stacks/web/deployments");
+        Assert.Equal(["rolled-back", "active"], history.Select(d => d.Status));
+
+        // Restart the daemon: the running stack is found and left untouched.
+        await daemon.StopAsync(15, TimeSpan.FromSeconds(60));
+        DaemonProcess again = await DaemonProcess.StartAsync(box);
+        using DaemonClient after = again.Client();
+        await Poll.UntilAsync(async () => (await after.GetAsync<EventResponse[]>("api/daemon/events?max=500")).Count(e => e.Message == "daemon started") == 2,
+            TimeSpan.FromSeconds(30), () => "the second daemon did not record its start");
+        web = Assert.Single(await after.GetAsync<StackSummary[]>("api/daemon/stacks"));
+        Assert.Equal("running", Assert.Single(web.Services).State);
+        Assert.Equal(1, web.Version);
+        EventResponse[] events = await after.GetAsync<EventResponse[]>("api/daemon/events?max=500");
+        Assert.DoesNotContain(events, e => e.Kind == "reconcile" && e.Message.StartsWith("recreated", StringComparison.Ordinal));
+
+        // Remove (volumes kept unless asked).
+        using (HttpResponseMessage removed = await again.RawClient().DeleteAsync("api/daemon/stacks/web"))
+        {
+            removed.EnsureSuccessStatusCode();
+        }
+        Assert.Empty(await after.GetAsync<StackSummary[]>("api/daemon/stacks"));
+    }
+}
