@@ -12,6 +12,7 @@ namespace Appliance.Orchestrator.Networking;
 public sealed class NetworkManager : IAsyncDisposable, IDisposable
 {
     private readonly SemaphoreSlim _openLock = new(1, 1);
+    private readonly NamespaceHopper _hopper = new("netns attach");
     private Rtnetlink? _host;
 
     public NetworkManager(NetworkNamespace? host = null, IpamOptions? ipamOptions = null)
@@ -152,10 +153,10 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
             }
         }
         Rtnetlink host = await HostAsync(cancellationToken);
-        // One dedicated thread wires them all: the host socket works from any thread, and the
-        // thread joins each container's namespace in turn (setns) for the inside half. It ends
-        // afterwards, so no pooled thread ever changes namespace.
-        await RunOnDedicatedThreadAsync($"attach to {network.BridgeName}", () =>
+        // The manager's own thread wires them: the host socket works from any thread, and the
+        // thread joins each container's namespace in turn (setns) for the inside half. No pooled
+        // thread ever changes namespace.
+        await _hopper.RunAsync(() =>
         {
             int bridgeIndex = host.GetIndex(network.BridgeName);
             var created = new List<string>();
@@ -203,29 +204,6 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         return containers.Select(c => new ContainerAttachment(network.StackName, c.ContainerName,
             InterfaceNames.HostVeth(network.StackName, c.ContainerName), InterfaceNames.ContainerInterface,
             c.Address, network.Subnet.PrefixLength, new NetworkNamespace(c.NamespacePath).Path)).ToList();
-    }
-
-    private static Task RunOnDedicatedThreadAsync(string name, Action work, CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                work();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name,
-        };
-        thread.Start();
-        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Runs on a thread that has joined the container's namespace.</summary>
@@ -295,9 +273,23 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
     }
 
     /// <summary>net.ipv4.conf.BRIDGE.route_localnet in the host namespace (publishing on 127.0.0.1).</summary>
-    public Task SetRouteLocalnetAsync(StackNetwork network, bool enabled, CancellationToken cancellationToken = default) =>
-        Host.RunAsync(() => File.WriteAllText($"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet", enabled ? "1" : "0"),
-            cancellationToken);
+    public Task SetRouteLocalnetAsync(StackNetwork network, bool enabled, CancellationToken cancellationToken = default)
+    {
+        // /proc/sys/net resolves in the namespace of the thread that opens the file.
+        string path = $"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet";
+        string value = enabled ? "1" : "0";
+        return Host.RunAsync(() =>
+        {
+            try
+            {
+                File.WriteAllText(path, value);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SysctlException($"{path} in network namespace '{Host.Path}'", value, e);
+            }
+        }, cancellationToken);
+    }
 
     /// <summary>Appliance's bridges (ap-*) with their addresses and ports, and ve-* links on no bridge.</summary>
     public async Task<NetworkInspection> InspectAsync(CancellationToken cancellationToken = default)
@@ -339,6 +331,7 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
+        _hopper.Dispose();
         _host?.Dispose();
         _host = null;
     }

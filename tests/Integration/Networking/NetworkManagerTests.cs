@@ -244,6 +244,12 @@ public sealed class NetworkManagerTests
         await manager.SetHairpinAsync(network, "app", enabled: true);
         await manager.SetRouteLocalnetAsync(network, enabled: true);
 
+        var gone = network with { BridgeName = "ap-gone" };
+        var missing = await Assert.ThrowsAsync<SysctlException>(() => manager.SetRouteLocalnetAsync(gone, enabled: true));
+        var noPort = await Assert.ThrowsAsync<NetlinkException>(() => manager.SetHairpinAsync(network, "nobody", enabled: true));
+
+        Assert.Contains("/proc/sys/net/ipv4/conf/ap-gone/route_localnet", missing.Message);
+        Assert.Equal(NetlinkException.ENODEV, noPort.Errno);
         Assert.Equal("0", before);
         Assert.Equal("1", Sys($"/sys/class/net/{link.HostInterface}/brport/hairpin_mode"));
         Assert.Equal("1", Sys($"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet"));
