@@ -12,7 +12,7 @@ namespace Appliance.Orchestrator.Networking;
 public sealed class NetworkManager : IAsyncDisposable, IDisposable
 {
     private readonly SemaphoreSlim _openLock = new(1, 1);
-    private readonly NamespaceHopper _hopper = new("netns attach");
+    private readonly Lazy<NamespaceHopper> _hopper = new(() => new NamespaceHopper("netns attach"));
     private Rtnetlink? _host;
 
     public NetworkManager(NetworkNamespace? host = null, IpamOptions? ipamOptions = null)
@@ -156,7 +156,7 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         // The manager's own thread wires them: the host socket works from any thread, and the
         // thread joins each container's namespace in turn (setns) for the inside half. No pooled
         // thread ever changes namespace.
-        await _hopper.RunAsync(() =>
+        await _hopper.Value.RunAsync(() =>
         {
             int bridgeIndex = host.GetIndex(network.BridgeName);
             var created = new List<string>();
@@ -331,7 +331,10 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
-        _hopper.Dispose();
+        if (_hopper.IsValueCreated)
+        {
+            _hopper.Value.Dispose();
+        }
         _host?.Dispose();
         _host = null;
     }
