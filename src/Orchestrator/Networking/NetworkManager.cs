@@ -145,7 +145,8 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
     {
         foreach (ContainerEndpoint c in containers)
         {
-            if (!network.Subnet.Contains(c.Address) || c.Address.Equals(network.Gateway) || c.Address.Equals(network.Subnet.BaseAddress))
+            if (!network.Subnet.Contains(c.Address) || c.Address.Equals(network.Gateway) || c.Address.Equals(network.Subnet.BaseAddress) ||
+                Ipv4.ToUInt32(c.Address) == Ipv4.Last(network.Subnet))
             {
                 throw new ArgumentException(
                     $"address {c.Address} for container '{c.ContainerName}' is not a host address of {network.Subnet} other than the gateway {network.Gateway}",
@@ -158,52 +159,67 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         // thread ever changes namespace.
         await _hopper.Value.RunAsync(() =>
         {
-            int bridgeIndex = host.GetIndex(network.BridgeName);
-            var created = new List<string>();
-            var failures = new List<Exception>();
-            foreach (ContainerEndpoint c in containers)
+            try
             {
-                string hostEnd = InterfaceNames.HostVeth(network.StackName, c.ContainerName);
-                var containerNs = new NetworkNamespace(c.NamespacePath);
-                try
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, bridgeIndex, up: true);
-                    created.Add(hostEnd);
-                    containerNs.Enter();
-                    ConfigureInside(containerNs, c.Address, network);
-                }
-                catch (Exception e) when (e is NetworkingException or NamespaceException or OperationCanceledException)
-                {
-                    failures.Add(e);
-                    break;
-                }
+                Wire(host, network, containers, cancellationToken);
             }
-            if (failures.Count == 0)
+            finally
             {
-                return;
+                // Back to the process's namespace: a thread left inside a container's namespace
+                // would keep it (and its veth pair) alive after the namespace file is removed.
+                NetworkNamespace.Current.Enter();
             }
-            foreach (string hostEnd in created)
-            {
-                try
-                {
-                    host.TryDeleteLink(hostEnd);
-                }
-                catch (NetlinkException e)
-                {
-                    failures.Add(e);
-                }
-            }
-            if (failures.Count == 1)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
-            }
-            throw new AggregateException($"wiring {containers.Count} container(s) to '{network.BridgeName}' failed: " +
-                string.Join("; ", failures.Select(f => f.Message)), failures);
         }, cancellationToken);
         return containers.Select(c => new ContainerAttachment(network.StackName, c.ContainerName,
             InterfaceNames.HostVeth(network.StackName, c.ContainerName), InterfaceNames.ContainerInterface,
             c.Address, network.Subnet.PrefixLength, new NetworkNamespace(c.NamespacePath).Path)).ToList();
+    }
+
+    /// <summary>Runs on the manager's own thread; joins each container's namespace in turn.</summary>
+    private static void Wire(Rtnetlink host, StackNetwork network, IReadOnlyList<ContainerEndpoint> containers, CancellationToken cancellationToken)
+    {
+        int bridgeIndex = host.GetIndex(network.BridgeName);
+        var created = new List<string>();
+        var failures = new List<Exception>();
+        foreach (ContainerEndpoint c in containers)
+        {
+            string hostEnd = InterfaceNames.HostVeth(network.StackName, c.ContainerName);
+            var containerNs = new NetworkNamespace(c.NamespacePath);
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, bridgeIndex, up: true);
+                created.Add(hostEnd);
+                containerNs.Enter();
+                ConfigureInside(containerNs, c.Address, network);
+            }
+            catch (Exception e) when (e is NetworkingException or NamespaceException or OperationCanceledException)
+            {
+                failures.Add(e);
+                break;
+            }
+        }
+        if (failures.Count == 0)
+        {
+            return;
+        }
+        foreach (string hostEnd in created)
+        {
+            try
+            {
+                host.TryDeleteLink(hostEnd);
+            }
+            catch (NetlinkException e)
+            {
+                failures.Add(e);
+            }
+        }
+        if (failures.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
+        }
+        throw new AggregateException($"wiring {containers.Count} container(s) to '{network.BridgeName}' failed: " +
+            string.Join("; ", failures.Select(f => f.Message)), failures);
     }
 
     /// <summary>Runs on a thread that has joined the container's namespace.</summary>

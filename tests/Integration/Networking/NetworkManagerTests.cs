@@ -88,6 +88,25 @@ public sealed class NetworkManagerTests
     }
 
     [Fact]
+    public async Task Attach_LeavesNoThreadOfOursInTheContainerNamespace()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        await using var manager = new NetworkManager(box.Nas.Namespace);
+        NetworkNamespace app = await ContainerNamespaceAsync(box, "app");
+        StackNetwork network = await manager.CreateStackNetworkAsync("held", IPNetwork.Parse("10.88.10.0/24"));
+        string inode = (await Command.CheckAsync("stat", "-L", "-c", "%i", app.Path)).Stdout.Trim();
+
+        await manager.AttachContainerAsync(network, "app", app.Path, IPAddress.Parse("10.88.10.2"));
+
+        // Otherwise removing the namespace file would not free the namespace and its veth pair.
+        var holders = Directory.GetDirectories("/proc/self/task")
+            .Select(task => new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget)
+            .Where(target => target == $"net:[{inode}]")
+            .ToList();
+        Assert.Empty(holders);
+    }
+
+    [Fact]
     public async Task CreatingALinkThatExists_ThrowsTypedError_WithNameAndEexist()
     {
         await using TestBox box = await TestBox.CreateAsync();
