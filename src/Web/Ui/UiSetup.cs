@@ -31,7 +31,7 @@ public static class UiSetup
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAccountStore, FileAccountStore>();
         services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
-        services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
+        services.TryAddSingleton<IStackValidator, YamlStackValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SetupGate>();
