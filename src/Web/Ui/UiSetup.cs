@@ -34,7 +34,7 @@ public static class UiSetup
             ? new SqliteAccountStore(state)
             : ActivatorUtilities.CreateInstance<FileAccountStore>(sp));
         services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
-        services.TryAddSingleton<IStackValidator, YamlStackValidator>();
+        services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SetupGate>();
