@@ -4,6 +4,8 @@ using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Networking.Netlink;
 using Microsoft.Win32.SafeHandles;
 
+using NetlinkSocket = Appliance.Orchestrator.Networking.Netlink.NetlinkSocket;
+
 namespace Appliance.Orchestrator.Networking;
 
 /// <summary>
