@@ -28,6 +28,8 @@ public sealed class PullComparison : IComparison
         {
             var appliance = new List<double>();
             var skopeo = new List<double>();
+            var umoci = new List<double>();
+            var podman = new List<double>();
             long peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
             long size = 0;
             for (int round = 0; round < Rounds + 1; round++)
@@ -47,14 +49,30 @@ public sealed class PullComparison : IComparison
                 await Command.CheckAsync("skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
                     "docker://" + reference, $"oci:{oci}:bench");
                 double s = stopwatch.Elapsed.TotalMilliseconds;
+                // the same download, then an unpack into a directory: what a user without a daemon does
+                stopwatch.Restart();
+                await Command.CheckAsync("umoci", "raw", "unpack", "--image", $"{oci}:bench", Path.Combine(work, $"umoci{round}"));
+                double u = s + stopwatch.Elapsed.TotalMilliseconds;
                 Directory.Delete(oci, recursive: true);
+                Directory.Delete(Path.Combine(work, $"umoci{round}"), recursive: true);
+
+                // podman pull: download + unpack into its overlay storage, the same work as Appliance
+                string podmanRoot = Path.Combine(work, $"podman{round}");
+                stopwatch.Restart();
+                await Command.CheckAsync("podman", "--root", podmanRoot, "--runroot", podmanRoot + "-run", "--storage-driver", "overlay",
+                    "--events-backend", "none", "pull", "--quiet", "--tls-verify=false", "docker://" + reference);
+                double p = stopwatch.Elapsed.TotalMilliseconds;
+                await RemovePodmanStorageAsync(podmanRoot);
+
                 if (round > 0) // round 0 warms the JIT, the registry's and the kernel's caches
                 {
                     appliance.Add(a);
                     skopeo.Add(s);
+                    umoci.Add(u);
+                    podman.Add(p);
                 }
             }
-            double am = Median(appliance), sm = Median(skopeo);
+            double am = Median(appliance), sm = Median(skopeo), um = Median(umoci), pm = Median(podman);
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
             Console.WriteLine($"compare-pull: {TestImages.BenchLarge}, {size / 1e6:0} MB compressed in 5 layers, median of {Rounds} rounds, local docker-registry");
             Console.WriteLine();
@@ -62,13 +80,34 @@ public sealed class PullComparison : IComparison
             Console.WriteLine("|---------------------------------------------|----------|----------|----------|");
             Console.WriteLine($"| Appliance ImageStore.PullAsync (+ unpack)   | {am,6:0} ms | {appliance.Min(),6:0} ms | {appliance.Max(),6:0} ms |");
             Console.WriteLine($"| skopeo copy docker:// oci: (no unpack)      | {sm,6:0} ms | {skopeo.Min(),6:0} ms | {skopeo.Max(),6:0} ms |");
+            Console.WriteLine($"| skopeo copy + umoci raw unpack              | {um,6:0} ms | {umoci.Min(),6:0} ms | {umoci.Max(),6:0} ms |");
+            Console.WriteLine($"| podman pull (overlay storage)               | {pm,6:0} ms | {podman.Min(),6:0} ms | {podman.Max(),6:0} ms |");
             Console.WriteLine();
-            Console.WriteLine($"ratio Appliance / skopeo: {am / sm:0.00} (target <= 1.00)");
+            Console.WriteLine($"ratio Appliance / skopeo copy: {am / sm:0.00} (target <= 1.00; skopeo does not unpack)");
+            Console.WriteLine($"ratio Appliance / skopeo copy + umoci unpack: {am / um:0.00}");
+            Console.WriteLine($"ratio Appliance / podman pull: {am / pm:0.00}");
             Console.WriteLine($"peak working set of the bench process: {peak / 1e6:0} MB (before pulls {peakBefore / 1e6:0} MB)");
         }
         finally
         {
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>podman's overlay driver may leave its storage mounted: unmount what is under it, then delete it.</summary>
+    private static async Task RemovePodmanStorageAsync(string root)
+    {
+        foreach (string mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
+                     .Where(m => m.StartsWith(root, StringComparison.Ordinal)).OrderByDescending(m => m.Length))
+        {
+            await Command.RunAsync("umount", "-l", mount);
+        }
+        foreach (string dir in new[] { root, root + "-run" })
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 
