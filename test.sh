@@ -20,11 +20,9 @@ guard=0
 dotnet run --no-build --project tests/LeakGuard -c Debug || guard=$?
 # One plain closing line for the whole run (sum of every test project's counts).
 awk '
-  /(Passed|Failed)!? *- *Failed: *[0-9]+, *Passed: *[0-9]+, *Skipped: *[0-9]+/ {
-    match($0, /Failed: *[0-9]+/);  f += substr($0, RSTART+7, RLENGTH-7)
-    match($0, /Passed: *[0-9]+/);  p += substr($0, RSTART+7, RLENGTH-7)
-    match($0, /Skipped: *[0-9]+/); s += substr($0, RSTART+8, RLENGTH-8)
-  }
+  /^ *Passed: *[0-9]+ *$/  { p += $2 }
+  /^ *Failed: *[0-9]+ *$/  { f += $2 }
+  /^ *Skipped: *[0-9]+ *$/ { s += $2 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 echo "suite took $(( $(date +%s) - start )) s"
 if [ "$status" != 0 ]; then exit "$status"; fi

@@ -60,7 +60,7 @@ public sealed class NetworkNamespace
         RunAsync(() => { work(); return true; }, cancellationToken);
 
     /// <summary>Joins this namespace on the calling thread. Only for threads that end afterwards.</summary>
-    private void Enter()
+    internal void Enter()
     {
         using SafeFileHandle handle = OpenHandle();
         if (LinuxNative.setns((int)handle.DangerousGetHandle(), LinuxNative.CLONE_NEWNET) != 0)

@@ -1,0 +1,15 @@
+using System.Collections.Immutable;
+
+namespace Appliance.Orchestrator.Networking;
+
+/// <summary>
+/// Every allocation of the address pool: what the state layer persists, so a redeploy (or a
+/// daemon restart) keeps each stack's subnet and each container's address. Immutable: the
+/// <see cref="Ipam"/> operations return a new state.
+/// </summary>
+public sealed record IpamState(ImmutableSortedDictionary<string, StackSubnet> Stacks)
+{
+    public static IpamState Empty { get; } = new(ImmutableSortedDictionary<string, StackSubnet>.Empty.WithComparers(StringComparer.Ordinal));
+
+    public StackSubnet? Find(string stackName) => Stacks.GetValueOrDefault(stackName);
+}

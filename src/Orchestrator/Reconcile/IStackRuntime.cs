@@ -1,0 +1,25 @@
+namespace Appliance.Orchestrator.Reconcile;
+
+/// <summary>
+/// What the daemon needs from the engine (runc/conmon, networking, firewall), stack by stack. The engine adapter
+/// implements it; tests use an in-memory fake. Every method is idempotent, so a plan step interrupted by a crash
+/// can simply run again.
+/// </summary>
+public interface IStackRuntime
+{
+    /// <summary>Names of the stacks that have anything on the box (containers, bridge) carrying Appliance's prefix.</summary>
+    Task<IReadOnlyList<string>> ListStacksAsync(CancellationToken cancellationToken = default);
+
+    Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default);
+
+    /// <summary>Converges the stack to <paramref name="deployment"/> like <c>compose up</c>: creates what is missing, recreates
+    /// services whose definition changed, removes services no longer defined, leaves the rest running untouched. Volumes stay.</summary>
+    Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops and removes the stack's containers, network and rules; volumes only if <paramref name="removeVolumes"/>.</summary>
+    Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default);
+
+    Task RestartServiceAsync(string stack, string service, CancellationToken cancellationToken = default);
+
+    Task<ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,10 @@
+namespace Appliance.Orchestrator.Stacks;
+
+/// <summary>Compose restart policies.</summary>
+public enum RestartMode
+{
+    No,
+    Always,
+    OnFailure,
+    UnlessStopped,
+}

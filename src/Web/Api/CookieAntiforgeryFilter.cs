@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Appliance.Web.Api;
+
+/// <summary>
+/// A state-changing /api call authenticated by the browser's cookie must carry the antiforgery token
+/// (header "RequestVerificationToken"); scripts with a bearer token carry no ambient credentials and need none.
+/// </summary>
+internal sealed class CookieAntiforgeryFilter(IAntiforgery antiforgery) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        HttpRequest request = context.HttpContext.Request;
+        bool safe = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method);
+        bool bearer = request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        if (!safe && !bearer)
+        {
+            try
+            {
+                await antiforgery.ValidateRequestAsync(context.HttpContext);
+            }
+            catch (AntiforgeryValidationException)
+            {
+                return Results.Problem(
+                    detail: "Missing or invalid antiforgery token: send the RequestVerificationToken header, or use an API token (Authorization: Bearer).",
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+        }
+        return await next(context);
+    }
+}

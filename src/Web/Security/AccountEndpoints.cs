@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Appliance.Web.Security;
+
+/// <summary>
+/// The form posts of the sign-in, sign-out and first-run setup pages. Antiforgery is validated for every
+/// one (form binding); failures redirect back with the same answer whatever the cause.
+/// </summary>
+public static partial class AccountEndpoints
+{
+    public sealed record LoginForm(string? Name, string? Password, string? ReturnUrl);
+
+    public sealed record SetupForm(string? Token, string? Name, string? Password, string? Confirm);
+
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        RouteGroupBuilder account = endpoints.MapGroup("/account").ExcludeFromDescription();
+        account.MapPost("/login", LoginAsync).AllowAnonymous();
+        account.MapPost("/setup", SetupAsync).AllowAnonymous();
+        account.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.BadRequest();
+            }
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/login");
+        });
+        return endpoints;
+    }
+
+    private static async Task<IResult> LoginAsync(
+        [FromForm] LoginForm form, HttpContext context, AccountService accounts, LoginThrottle throttle, ILoggerFactory loggers)
+    {
+        string name = form.Name ?? "";
+        string returnUrl = IsLocal(form.ReturnUrl) ? form.ReturnUrl! : "/";
+        var address = context.Connection.RemoteIpAddress;
+        bool blocked = throttle.IsBlocked(name, address);
+        // Always verify (also when blocked or the name is unknown) so every failure costs the same.
+        AdminAccount? account = await accounts.VerifyAsync(name, form.Password ?? "", context.RequestAborted);
+        if (blocked || account is null)
+        {
+            throttle.RecordFailure(name, address);
+            LogFailedSignIn(loggers.CreateLogger("Appliance.Web.Security"), address?.ToString() ?? "?", blocked);
+            return Results.LocalRedirect($"/login?failed=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+        throttle.RecordSuccess(name);
+        await SignInAsync(context, account.Name);
+        return Results.LocalRedirect(returnUrl);
+    }
+
+    private static async Task<IResult> SetupAsync(
+        [FromForm] SetupForm form, HttpContext context, SetupGate gate, AccountService accounts, LoginThrottle throttle)
+    {
+        if (form.Password != form.Confirm)
+        {
+            return Results.LocalRedirect("/setup?error=confirm");
+        }
+        if (!gate.TryConsume(form.Token ?? ""))
+        {
+            throttle.RecordFailure("setup", context.Connection.RemoteIpAddress);
+            return Results.LocalRedirect("/setup?error=token");
+        }
+        string? problem = await accounts.CreateAccountAsync(form.Name ?? "", form.Password ?? "", context.RequestAborted);
+        if (problem is not null)
+        {
+            gate.Release();
+            return Results.LocalRedirect($"/setup?error={Uri.EscapeDataString(problem)}");
+        }
+        await SignInAsync(context, (form.Name ?? "").Trim());
+        return Results.LocalRedirect("/");
+    }
+
+    private static Task SignInAsync(HttpContext context, string name)
+        => context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+            new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme)),
+            new AuthenticationProperties { IsPersistent = false });
+
+    private static bool IsLocal(string? url)
+        => !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Failed sign-in from {Address} (throttled: {Throttled})")]
+    private static partial void LogFailedSignIn(ILogger logger, string address, bool throttled);
+}

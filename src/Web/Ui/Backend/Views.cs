@@ -1,0 +1,77 @@
+namespace Appliance.Web.Ui.Backend;
+
+// The view models the pages and the REST API show: a small DTO family, one file.
+
+/// <summary>Who can open a published port, read from the live ruleset.</summary>
+public enum Exposure
+{
+    HostOnly,
+    Lan,
+    Internet,
+}
+
+public sealed record StackView(
+    string Name,
+    string State,
+    IReadOnlyList<ServiceView> Services,
+    IReadOnlyList<PortView> Ports,
+    DateTimeOffset? DeployedAt = null);
+
+public sealed record ServiceView(
+    string Name,
+    string Image,
+    string State,
+    string Health,
+    int RestartCount,
+    string? Address = null);
+
+public sealed record PortView(
+    string Service,
+    int HostPort,
+    int ContainerPort,
+    string Protocol,
+    Exposure Exposure,
+    IReadOnlyList<string> AllowedSources);
+
+/// <summary>Something that happened: deploy step, health change, restart, firewall change, pull progress.</summary>
+public sealed record ApplianceEvent(
+    DateTimeOffset Time,
+    string Kind,
+    string? Stack,
+    string? Service,
+    string Message,
+    double? Progress = null);
+
+public sealed record LogLine(DateTimeOffset Time, string Service, string Stream, string Text);
+
+/// <summary>A firewall change waiting for the admin's confirmation; rolled back by itself at the deadline.</summary>
+public sealed record PendingChange(string Id, string Description, DateTimeOffset Deadline);
+
+/// <summary>The answer of an operation: what happened, or why not and how to fix it.</summary>
+public sealed record OperationResult(bool Succeeded, string Message, PendingChange? Pending = null)
+{
+    public static OperationResult Ok(string message, PendingChange? pending = null) => new(true, message, pending);
+
+    public static OperationResult Fail(string message) => new(false, message);
+}
+
+public sealed record FirewallView(
+    string Backend,
+    IReadOnlyList<string> Intent,
+    string LiveRules,
+    IReadOnlyList<FirewallFinding> Findings,
+    IReadOnlyList<PendingChange> Pending);
+
+public sealed record FirewallFinding(string Table, string Chain, string Rule, string Problem, string Fix);
+
+public sealed record FlowQuery(string Source, string Destination, string Protocol, int Port);
+
+public sealed record FlowExplanation(bool Passes, string Verdict, IReadOnlyList<string> Steps);
+
+public sealed record ScheduleView(string Stack, string? Service, string Job, string Cron, DateTimeOffset? LastRun, DateTimeOffset? NextRun, string? LastResult);
+
+public sealed record HealthView(string Stack, string Service, string Health, string Autoheal, IReadOnlyList<HealthSample> History);
+
+public sealed record HealthSample(DateTimeOffset Time, string Health, string? Output);
+
+public sealed record NetworkSettings(IReadOnlyList<string> LanSubnets, IReadOnlyList<string> AdminSources, string FirewallBackend);
