@@ -30,7 +30,7 @@ internal static class ConntrackFlusher
     /// <summary>Deletes the IPv4 UDP entries whose original destination port is <paramref name="port"/>; returns how many.</summary>
     public static int FlushUdpByDestinationPort(int port)
     {
-        using NetlinkSocket socket = NetlinkSocket.Open(LinuxNetlinkNative.NETLINK_NETFILTER, "conntrack");
+        using RawNetlinkSocket socket = RawNetlinkSocket.Open(LinuxNetlinkNative.NETLINK_NETFILTER, "conntrack");
         var tuples = new List<byte[]>();
         uint seq = 1;
         socket.Send(Request(IPCTNL_MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq, []), "conntrack dump");

@@ -3,15 +3,15 @@ using System.Runtime.InteropServices;
 namespace Appliance.Netfilter.Linux;
 
 /// <summary>A raw netlink socket (a SafeHandle over the fd), opened in the calling thread's namespace.</summary>
-internal sealed class NetlinkSocket : SafeHandle
+internal sealed class RawNetlinkSocket : SafeHandle
 {
-    private NetlinkSocket() : base(-1, ownsHandle: true)
+    private RawNetlinkSocket() : base(-1, ownsHandle: true)
     {
     }
 
     public override bool IsInvalid => handle == -1;
 
-    public static NetlinkSocket Open(int protocol, string purpose)
+    public static RawNetlinkSocket Open(int protocol, string purpose)
     {
         int fd = LinuxNetlinkNative.socket(LinuxNetlinkNative.AF_NETLINK, LinuxNetlinkNative.SOCK_RAW | LinuxNetlinkNative.SOCK_CLOEXEC, protocol);
         if (fd < 0)
@@ -19,7 +19,7 @@ internal sealed class NetlinkSocket : SafeHandle
             int errno = Marshal.GetLastPInvokeError();
             throw new NamespaceException($"netlink socket for {purpose} failed: {LinuxNative.ErrnoText(errno)}", errno);
         }
-        var socket = new NetlinkSocket();
+        var socket = new RawNetlinkSocket();
         socket.SetHandle(fd);
         return socket;
     }
