@@ -27,16 +27,15 @@ public static class ApplianceCli
         });
         yield return version;
         yield return ServeCommand.Create();
-        yield return StackCommand.Create();
-        yield return ImageCommand.Create();
-        yield return FirewallCommand.Create();
         yield return EventsCommand.Create(Socket);
-        var stack = new Command("stack", "Deploy, list and inspect stacks.");
+        Command stack = StackCommand.Create();
         foreach (Command verb in StackListCommand.Create(Socket))
         {
             stack.Subcommands.Add(verb);
         }
         yield return stack;
+        yield return ImageCommand.Create();
+        yield return FirewallCommand.Create();
     }
 
     /// <summary>The daemon's unix socket, for every verb that talks to it (default /run/appliance/appliance.sock, or APPLIANCE_SOCKET).</summary>
