@@ -47,32 +47,41 @@ public sealed class NetlinkComparison : IComparison
             };
             // Rounds interleave the methods, so load from elsewhere on the machine hits all alike.
             var times = methods.ToDictionary(m => m.Name, _ => new List<double>());
+            var cpu = methods.ToDictionary(m => m.Name, _ => new List<double>());
             for (int round = 0; round <= Rounds; round++)
             {
                 foreach ((string name, string _, Func<Task> run) in methods)
                 {
+                    double cpuBefore = CpuTime.SelfAndChildrenMilliseconds();
                     var watch = Stopwatch.StartNew();
                     await run();
                     watch.Stop();
+                    double cpuUsed = CpuTime.SelfAndChildrenMilliseconds() - cpuBefore;
                     await VerifyAndResetAsync(host, containers, name, cancellationToken);
                     if (round > 0)
                     {
                         times[name].Add(watch.Elapsed.TotalMilliseconds); // round 0 warms up (JIT, page cache)
+                        cpu[name].Add(cpuUsed);
                     }
                 }
             }
             var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
             var best = times.ToDictionary(t => t.Key, t => t.Value.Min());
+            var cpuMedians = cpu.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
             double appliance = medians[methods[0].Name];
             double applianceBest = best[methods[0].Name];
             Console.WriteLine($"compare-netlink: bridge + {Containers} veth pairs into {Containers} namespaces; {Rounds} rounds after a warm-up, methods interleaved");
             Console.WriteLine();
-            Console.WriteLine("| Method | Processes | Median | Best | Median vs Appliance | Best vs Appliance |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            double applianceCpu = cpuMedians[methods[0].Name];
+            Console.WriteLine("Wall time is what a user waits; CPU time (user + system, this process and its children) is less");
+            Console.WriteLine($"sensitive to other load on the machine. Load average at the end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}.");
+            Console.WriteLine();
+            Console.WriteLine("| Method | Processes | Wall, median | Wall, best | CPU, median | Wall vs Appliance (median / best) | CPU vs Appliance |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach ((string name, string processes, _) in methods)
             {
-                Console.WriteLine($"| {name} | {processes} | {medians[name]:0.0} ms | {best[name]:0.0} ms | " +
-                    $"{medians[name] / appliance:0.0}x | {best[name] / applianceBest:0.0}x |");
+                Console.WriteLine($"| {name} | {processes} | {medians[name]:0.0} ms | {best[name]:0.0} ms | {cpuMedians[name]:0.0} ms | " +
+                    $"{medians[name] / appliance:0.0}x / {best[name] / applianceBest:0.0}x | {cpuMedians[name] / applianceCpu:0.0}x |");
             }
         }
         finally

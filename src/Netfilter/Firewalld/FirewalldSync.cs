@@ -86,7 +86,19 @@ public sealed partial class FirewalldSync : IAsyncDisposable
         try
         {
             _intent = intent;
-            FirewalldApplyResult result = await ConvergeAsync(FirewalldPlan.From(intent, Options), cancellationToken);
+            FirewalldApplyResult result;
+            try
+            {
+                result = await ConvergeAsync(FirewalldPlan.From(intent, Options), cancellationToken);
+            }
+            catch (FirewalldCallException e) when (e.Code == "ZONE_CONFLICT" ||
+                                                   (e.Code == "INVALID_INTERFACE" && e.Detail.Contains("already bound", StringComparison.Ordinal)))
+            {
+                throw new FirewalldCallException(e.Call, e.Code, e.Detail, e,
+                    $"Appliance binds its stack bridges to zone '{Options.ZoneName}'; a bridge is bound to another zone. " +
+                    "Remove it there (firewall-cmd --get-zone-of-interface=BRIDGE; firewall-cmd --permanent --zone=ZONE " +
+                    "--remove-interface=BRIDGE; firewall-cmd --reload) and apply again");
+            }
             if (result.Changed)
             {
                 Log.Applied(_logger, _client.Address, result.Elapsed.TotalMilliseconds, string.Join("; ", result.Changes));

@@ -1,5 +1,4 @@
 using Appliance.Netfilter.Linux;
-using Appliance.Orchestrator.Networking;
 
 namespace Appliance.Orchestrator.Engine;
 
@@ -17,8 +16,6 @@ public sealed record EngineOptions
 
     /// <summary>Put before every container id (tests use their prefix so teardown and the leak guard find them).</summary>
     public string ContainerIdPrefix { get; init; } = "";
-
-    public IpamOptions Ipam { get; init; } = IpamOptions.Default;
 
     /// <summary>Longest wait for a depends_on condition (healthy, completed) before `up` fails.</summary>
     public TimeSpan DependencyTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -69,6 +69,43 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         return network;
     }
 
+    /// <summary>
+    /// Reconcile's version of <see cref="CreateStackNetworkAsync"/>: keeps the bridge if it exists
+    /// (adding the gateway address and bringing it up if either is missing), creates it if not.
+    /// A bridge holding an address of another subnet is an error that says so.
+    /// </summary>
+    public async Task<StackNetwork> EnsureStackNetworkAsync(string stackName, IPNetwork subnet, CancellationToken cancellationToken = default)
+    {
+        Rtnetlink host = await HostAsync(cancellationToken);
+        string bridge = InterfaceNames.Bridge(stackName);
+        LinkInfo? link = host.FindLink(bridge);
+        if (link is null)
+        {
+            return await CreateStackNetworkAsync(stackName, subnet, cancellationToken);
+        }
+        var network = new StackNetwork(stackName, bridge, subnet, Ipv4.Host(subnet, 1));
+        if (link.Kind != "bridge")
+        {
+            throw new NetlinkException("RTM_GETLINK", "bridge", bridge, NetlinkException.EEXIST,
+                $"a {link.Kind ?? "non-bridge"} link has the name of stack '{stackName}''s bridge; remove it (ip link del {bridge})");
+        }
+        List<AddressInfo> addresses = host.ListAddresses().Where(a => a.LinkIndex == link.Index).ToList();
+        if (addresses.FirstOrDefault(a => !a.Network.Equals(subnet)) is { } other)
+        {
+            throw new NetlinkException("RTM_GETADDR", "bridge", bridge, NetlinkException.EEXIST,
+                $"it has address {other.Address}/{other.PrefixLength}, not one in {subnet} as recorded for stack '{stackName}'");
+        }
+        if (!addresses.Any(a => a.Address.Equals(network.Gateway)))
+        {
+            host.AddAddress(bridge, network.Gateway, subnet.PrefixLength);
+        }
+        if (!link.IsUp)
+        {
+            host.SetUp(bridge);
+        }
+        return network;
+    }
+
     /// <summary>The stack network whose bridge exists already (after a restart), or null.</summary>
     public async Task<StackNetwork?> FindStackNetworkAsync(string stackName, CancellationToken cancellationToken = default)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Appliance.Orchestrator.Events;
 using Appliance.Orchestrator.Reconcile;
+using Appliance.Orchestrator.Stacks;
 using Appliance.Orchestrator.State;
 
 namespace Appliance.Web.Hosting;
@@ -108,9 +109,11 @@ public static partial class DaemonApi
                 return error;
             }
             IReadOnlyDictionary<string, string> parameters = deploy!.Parameters ?? [];
-            if (services.GetService<IStackValidator>() is { } validator && validator.Validate(name, deploy.StackFile, parameters) is { Count: > 0 } problems)
+            StackLoadResult loaded = StackLoader.LoadFromText(deploy.StackFile, StackFiles.PathOf(options.StateDir, name), parameters);
+            if (loaded.HasErrors)
             {
-                return Results.Json(new ErrorResponse($"the stack file of '{name}' has {problems.Count} error(s); nothing was changed", problems),
+                string[] problems = [.. loaded.Errors.Select(d => d.ToString())];
+                return Results.Json(new ErrorResponse($"the stack file of '{name}' has {problems.Length} error(s); nothing was changed", problems),
                     statusCode: StatusCodes.Status422UnprocessableEntity);
             }
             if (services.GetService<Deployer>() is not { } deployer)

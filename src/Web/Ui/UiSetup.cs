@@ -29,7 +29,10 @@ public static class UiSetup
     {
         services.AddOptions<UiOptions>().BindConfiguration(UiOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IAccountStore, FileAccountStore>();
+        // Users and tokens live in the daemon's SQLite state when it registers one; else in STATE_DIR/accounts.json.
+        services.TryAddSingleton<IAccountStore>(sp => sp.GetService<Appliance.Orchestrator.State.IStateStore>() is { } state
+            ? new SqliteAccountStore(state)
+            : ActivatorUtilities.CreateInstance<FileAccountStore>(sp));
         services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
         services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();

@@ -14,7 +14,7 @@ internal static class YamlTreeReader
     /// <summary>Nesting deeper than this is refused (a stack file needs about six levels).</summary>
     public const int MaxDepth = 64;
 
-    /// <summary>A document that would expand to more nodes than this through aliases is refused.</summary>
+    /// <summary>A document whose aliases (and merge keys) would add more nodes than this is refused.</summary>
     public const long MaxExpandedNodes = 100_000;
 
     public static YNode? Read(string text, DiagnosticBag diagnostics)
@@ -123,6 +123,7 @@ internal static class YamlTreeReader
         private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
         private readonly Stack<Frame> _stack = new();
         private YNode? _root;
+        private long _created;
 
         public HashSet<int> TabLines { get; } = [];
 
@@ -256,9 +257,10 @@ internal static class YamlTreeReader
 
         private void CheckSize(YNode node)
         {
-            if (node.ExpandedSize > MaxExpandedNodes)
+            // Only what aliases add counts: a big file written out in full is not an alias bomb.
+            if (node.ExpandedSize - _created > MaxExpandedNodes)
             {
-                diagnostics.Error(node.Start, "", $"this value expands to more than {MaxExpandedNodes:N0} nodes through aliases (a 'billion laughs' pattern); Appliance refuses it. Use fewer nested aliases");
+                diagnostics.Error(node.Start, "", $"through aliases this value expands by more than {MaxExpandedNodes:N0} nodes (a 'billion laughs' pattern); Appliance refuses it. Use fewer nested aliases");
                 throw new TreeAbortedException();
             }
         }
@@ -267,6 +269,10 @@ internal static class YamlTreeReader
 
         private void Attach(YNode node, SourceLocation? aliasAt = null)
         {
+            if (aliasAt is null)
+            {
+                _created++;
+            }
             if (_stack.Count == 0)
             {
                 _root ??= node;
