@@ -119,7 +119,7 @@ internal sealed class NasStack : IAsyncDisposable
     });
 
     public static Task<string?> ConnectAsync(TestHost from, string address, int port) =>
-        TestBox.TryConnectTcpAsync(from, address, port, TimeSpan.FromSeconds(1.5));
+        TestBox.TryConnectTcpAsync(from, address, port, TimeSpan.FromSeconds(2));
 
     public async Task<string> RulesetJsonAsync() => (await Check(Box.ExecAsync(Nas, "nft", "-j", "list", "ruleset"))).Stdout;
 
