@@ -1,6 +1,9 @@
 using System.Collections.Immutable;
 using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Intent;
+using Appliance.Orchestrator.Networking;
+using Appliance.Orchestrator.Stacks.Resolved;
+using StackNetwork = Appliance.Netfilter.Intent.StackNetwork;
 
 namespace Appliance.Orchestrator.Firewall;
 
@@ -11,7 +14,7 @@ namespace Appliance.Orchestrator.Firewall;
 /// into one atomic transaction (element changes where the table's shape is unchanged). Changes
 /// are serialised; <see cref="Intent"/> is an immutable snapshot for the UI and explain.
 /// </summary>
-public sealed class FirewallCoordinator : IAsyncDisposable
+public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
 {
     private readonly IFirewallBackend _backend;
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -39,6 +42,12 @@ public sealed class FirewallCoordinator : IAsyncDisposable
     /// <summary>Removes a stack's network (no-op when unknown) and applies.</summary>
     public Task<FirewallApplyResult> RemoveStackAsync(string stackName, CancellationToken cancellationToken = default) =>
         ChangeAsync(() => _stacks = _stacks.Remove(stackName), cancellationToken);
+
+    public Task OpenAsync(ResolvedStack stack, StackSubnet subnet, CancellationToken cancellationToken = default) =>
+        SetStackAsync(StackFirewallIntent.For(stack, subnet), cancellationToken);
+
+    public Task CloseAsync(string stackName, CancellationToken cancellationToken = default) =>
+        RemoveStackAsync(stackName, cancellationToken);
 
     /// <summary>Changes the owner's settings (LAN subnets, host services, mark) and applies.</summary>
     public Task<FirewallApplyResult> SetSettingsAsync(FirewallIntent settings, CancellationToken cancellationToken = default) =>
