@@ -29,9 +29,12 @@ public static class UiSetup
     {
         services.AddOptions<UiOptions>().BindConfiguration(UiOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IAccountStore, FileAccountStore>();
+        // Users and tokens live in the daemon's SQLite state when it registers one; else in STATE_DIR/accounts.json.
+        services.TryAddSingleton<IAccountStore>(sp => sp.GetService<Appliance.Orchestrator.State.IStateStore>() is { } state
+            ? new SqliteAccountStore(state)
+            : ActivatorUtilities.CreateInstance<FileAccountStore>(sp));
         services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
-        services.TryAddSingleton<IStackValidator, YamlStackValidator>();
+        services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SetupGate>();
@@ -41,7 +44,6 @@ public static class UiSetup
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());
         Microsoft.AspNetCore.DataProtection.DataProtectionBuilderExtensions.SetApplicationName(services.AddDataProtection(), "appliance");
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, DataProtectionSetup>();
-        UseBuildOutputAssets(services);
 
         services.AddAuthentication("Appliance")
             .AddPolicyScheme("Appliance", "Cookie or bearer token", o => o.ForwardDefaultSelector = context
@@ -122,6 +124,9 @@ public static class UiSetup
         app.UseAuthorization();
         app.UseAntiforgery();
 
+        // Run from a build folder (not a publish), the framework's and packages' web assets
+        // (e.g. _framework/blazor.web.js) are found through the static web assets manifest.
+        StaticWebAssetsLoader.UseStaticWebAssets(app.Environment, app.Configuration);
         app.MapStaticAssets().AllowAnonymous();
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous().ExcludeFromDescription();
         app.MapAccountEndpoints();
@@ -131,18 +136,5 @@ public static class UiSetup
         api.MapStacksApi().MapAdminApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
-    }
-
-    /// <summary>
-    /// When run from a build folder (not a publish), the framework's and packages' web assets
-    /// (e.g. _framework/blazor.web.js) are located through the static web assets manifest.
-    /// </summary>
-    private static void UseBuildOutputAssets(IServiceCollection services)
-    {
-        if (services.FirstOrDefault(d => d.ServiceType == typeof(IWebHostEnvironment))?.ImplementationInstance is IWebHostEnvironment environment
-            && services.FirstOrDefault(d => d.ServiceType == typeof(IConfiguration))?.ImplementationInstance is IConfiguration configuration)
-        {
-            StaticWebAssetsLoader.UseStaticWebAssets(environment, configuration);
-        }
     }
 }

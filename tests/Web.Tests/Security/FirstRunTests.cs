@@ -35,6 +35,29 @@ public sealed class FirstRunTests
     }
 
     [Fact]
+    public async Task Setup_WithDaemonStateStore_KeepsAccountsAndTokensInSqlite()
+    {
+        string stateDir = Path.Combine(Path.GetTempPath(), $"tbw{Guid.NewGuid().ToString("N")[..6]}-state");
+        await using Appliance.Orchestrator.State.SqliteStateStore state = await Appliance.Orchestrator.State.SqliteStateStore.OpenAsync(stateDir);
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<Appliance.Orchestrator.State.IStateStore>(state), stateDir: stateDir);
+        Assert.IsType<SqliteAccountStore>(server.Services.GetRequiredService<IAccountStore>());
+        using var session = new Session(server);
+        await session.SetupAdminAsync();
+        (ApiToken token, string secret) = await server.Services.GetRequiredService<AccountService>().CreateTokenAsync(Session.AdminName, "ci");
+        Assert.Equal(token.Id, (await server.Services.GetRequiredService<AccountService>().FindTokenAsync(secret))?.Id);
+        long users = await state.ReadAsync(async (c, ct) =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM users WHERE name = 'admin' AND password_hash LIKE 'AQAAAA%'";
+            return (long)(await command.ExecuteScalarAsync(ct))!;
+        });
+        Assert.Equal(1, users);
+        Assert.False(File.Exists(Path.Combine(stateDir, "accounts.json")));
+        using var again = new Session(server);
+        Assert.Equal("/", (await again.LoginAsync("ADMIN", Session.AdminPassword)).Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task Setup_WithWrongToken_CreatesNobody()
     {
         await using UiServer server = await UiServer.StartAsync();

@@ -31,6 +31,23 @@ public sealed class LoginTests
     }
 
     [Fact]
+    public async Task Logout_ThenSignInAgain_Works()
+    {
+        await using UiServer server = await UiServer.StartAsync();
+        using var session = new Session(server);
+        await session.SetupAdminAsync();
+        string token = await session.FormTokenAsync("/settings");
+        using HttpResponseMessage logout = await session.PostFormAsync("/account/logout", token);
+        Assert.Equal("/login", logout.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.Client.GetAsync("/api/stacks")).StatusCode);
+        using HttpResponseMessage wrong = await session.LoginAsync(Session.AdminName, "wrong password!");
+        Assert.True(wrong.StatusCode == HttpStatusCode.Redirect, $"{wrong.StatusCode}: {string.Join("\n", server.LogLines)}");
+        Assert.Contains("Sign-in failed", await session.Client.GetStringAsync(wrong.Headers.Location), StringComparison.Ordinal);
+        using HttpResponseMessage right = await session.LoginAsync(Session.AdminName, Session.AdminPassword);
+        Assert.Equal("/", right.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task Login_RightPassword_SetsHttpOnlyStrictCookie()
     {
         await using UiServer server = await UiServer.StartAsync();

@@ -117,7 +117,7 @@ public sealed class UiServer : IAsyncDisposable
             {
                 lock (lines)
                 {
-                    lines.Add($"{logLevel} {category}[{eventId.Id}] {formatter(state, exception)}");
+                    lines.Add($"{logLevel} {category}[{eventId.Id}] {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
                 }
             }
         }

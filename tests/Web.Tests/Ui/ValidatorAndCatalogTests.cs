@@ -9,7 +9,7 @@ namespace Appliance.Web.Tests.Ui;
 
 public sealed class ValidatorAndCatalogTests
 {
-    private readonly YamlStackValidator _validator = new();
+    private readonly StackLoaderValidator _validator = new();
 
     [Fact]
     public void Validate_BadPortMapping_ReportsItsLineAndPath()
@@ -27,7 +27,7 @@ public sealed class ValidatorAndCatalogTests
         string yaml = "services:\n  web:\n    imagee: nginx\n  db:\n    image: postgres:16\n    privileged: true\nfoo: 1\n";
         IReadOnlyList<StackDiagnostic> errors = _validator.Validate(yaml, "x/stack.yaml");
         Assert.Contains(errors, e => e.Line == 3 && e.KeyPath == "services.web.imagee");
-        Assert.Contains(errors, e => e.Line == 2 && e.KeyPath == "services.web.image");
+        Assert.Contains(errors, e => e.Line == 2 && e.KeyPath == "services.web");
         Assert.Contains(errors, e => e.Line == 6 && e.KeyPath == "services.db.privileged");
         Assert.Contains(errors, e => e.Line == 7 && e.KeyPath == "foo");
     }
@@ -43,6 +43,18 @@ public sealed class ValidatorAndCatalogTests
     [Fact]
     public void Validate_ValidStack_HasNoErrors()
         => Assert.Empty(_validator.Validate("name: ok\nservices:\n  web:\n    image: nginx\n    ports: [\"127.0.0.1:8080:80/tcp\", \"53:53/udp\", \"${PORT:-80}:80\"]\n", "x"));
+
+    [Fact]
+    public void Validate_PackagedTestStack_HasNoErrors()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Appliance.sln")))
+        {
+            dir = dir.Parent;
+        }
+        string path = Path.Combine(dir.FullName, "tests", "stacks", "gitlab-probe", "stack.yaml");
+        Assert.Empty(_validator.Validate(File.ReadAllText(path), path));
+    }
 
     [Fact]
     public void Catalog_ReadsStacks_WithParametersSecretsAndIcon()

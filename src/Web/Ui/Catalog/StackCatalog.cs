@@ -53,8 +53,8 @@ public sealed partial class StackCatalog(IOptions<UiOptions> options, ILogger<St
         var root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
         var extension = Child(root, "x-appliance") as YamlMappingNode;
         var catalog = Child(extension, "catalog") as YamlMappingNode;
-        string title = Scalar(catalog, "title") ?? Scalar(root, "name") ?? name;
-        string description = Scalar(catalog, "description") ?? ReadmeSummary(folder) ?? "";
+        string title = Scalar(catalog, "title") ?? Scalar(extension, "title") ?? Scalar(root, "name") ?? name;
+        string description = Scalar(catalog, "description") ?? Scalar(extension, "description") ?? ReadmeSummary(folder) ?? "";
 
         var parameters = new List<CatalogParameter>();
         switch (Child(extension, "parameters"))
@@ -188,7 +188,7 @@ public sealed partial class StackCatalog(IOptions<UiOptions> options, ILogger<St
     [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex SafeName();
 
-    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?<default>[^}]*))?\}")]
+    [GeneratedRegex(@"(?<!\$)\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?<default>[^}]*))?\}")]
     private static partial Regex Variable();
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Catalog stack '{File}' is unreadable and not shown: {Reason}")]

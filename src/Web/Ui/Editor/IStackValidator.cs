@@ -1,9 +1,8 @@
 namespace Appliance.Web.Ui.Editor;
 
 /// <summary>
-/// Validates stack text for the editor (every error at once, each at its line). The daemon registers an
-/// adapter to the stacks library's validator; until then <see cref="YamlStackValidator"/> checks the YAML
-/// and the supported keys.
+/// Validates stack text for the editor and the API (every error at once, each at its line):
+/// <see cref="StackLoaderValidator"/>, the stacks library's loader, unless the host registers another.
 /// </summary>
 public interface IStackValidator
 {
