@@ -112,10 +112,18 @@ public sealed class TestBox : IAsyncDisposable
         Command.RunAsync(["ip", "netns", "exec", host.NamespaceName, .. argv], TimeSpan.FromMinutes(2), Environment);
 
     /// <summary>Starts a long-running command inside a host of the box; it is killed in teardown.</summary>
-    public BackgroundProcess Start(TestHost host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null)
+    public BackgroundProcess Start(TestHost host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start($"{host.Role}: {string.Join(' ', argv)}", ["ip", "netns", "exec", host.NamespaceName, .. argv], environment);
+
+    /// <summary>Starts a long-running command in the machine's own namespace (e.g. a daemon pointed at the box with --netns);
+    /// it carries the test prefix in its environment and is killed in teardown.</summary>
+    public BackgroundProcess StartOnMachine(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start($"machine: {string.Join(' ', argv)}", argv, environment);
+
+    private BackgroundProcess Start(string description, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment)
     {
-        var psi = new ProcessStartInfo("ip");
-        foreach (string arg in (string[])["netns", "exec", host.NamespaceName, .. argv])
+        var psi = new ProcessStartInfo(argv[0]);
+        foreach (string arg in argv.Skip(1))
         {
             psi.ArgumentList.Add(arg);
         }
@@ -127,12 +135,33 @@ public sealed class TestBox : IAsyncDisposable
                 psi.Environment[key] = value;
             }
         }
-        var process = new BackgroundProcess($"{host.Role}: {string.Join(' ', argv)}", psi);
+        var process = new BackgroundProcess(description, psi);
         lock (_processes)
         {
             _processes.Add(process);
         }
         return process;
+    }
+
+    /// <summary>
+    /// A network namespace of its own (not in /run/netns) as a bind-mounted nsfs file under
+    /// RunDir/netns/NAME, made with <c>unshare --net=FILE</c>, as the product makes them; its loopback is up.
+    /// Unmounted and deleted in teardown.
+    /// </summary>
+    public async Task<string> CreateNamespaceFileAsync(string name)
+    {
+        string dir = Path.Combine(RunDir, "netns");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, name);
+        await File.WriteAllBytesAsync(path, []);
+        OnTeardown($"netns file {path}", async () =>
+        {
+            await Command.RunAsync("umount", path);
+            File.Delete(path);
+        });
+        await Command.CheckAsync("unshare", "--net=" + path, "true");
+        await Command.CheckAsync("nsenter", "--net=" + path, "ip", "link", "set", "lo", "up");
+        return path;
     }
 
     /// <summary>Registers a teardown step; steps run in reverse order before the namespaces go.</summary>

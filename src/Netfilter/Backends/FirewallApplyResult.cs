@@ -11,4 +11,7 @@ public sealed record FirewallApplyResult
 
     /// <summary>When set, the change cut the owner's access and is rolled back at this time unless confirmed.</summary>
     public DateTimeOffset? PendingUntil { get; init; }
+
+    /// <summary>What the kernel lacks for the intent to work (e.g. IP forwarding off); checked, never changed.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -1,4 +1,7 @@
+using System.Net;
 using Appliance.Netfilter.Backends;
+using Appliance.Netfilter.Errors;
+using Appliance.Netfilter.Inspection;
 using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Nftables;
 
@@ -14,6 +17,11 @@ namespace Appliance.Netfilter.Firewalld;
 /// </summary>
 public sealed class FirewalldBackend : IFirewallBackend
 {
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private FirewallIntent? _confirmed;
+    private FirewallIntent? _pending;
+    private CancellationTokenSource? _pendingTimer;
+
     private FirewalldBackend(NftablesBackend table, FirewalldSync sync)
     {
         Table = table;
@@ -51,16 +59,118 @@ public sealed class FirewalldBackend : IFirewallBackend
     /// <summary>The intent as Appliance's own table sees it under firewalld: the host's input is firewalld's to decide.</summary>
     public static FirewallIntent TableIntent(FirewallIntent intent) => intent with { DropUnmatchedInput = false };
 
+    /// <summary>
+    /// Applies Appliance's table, then firewalld's objects. A change that cuts the owner's access
+    /// (admin UI, SSH) is pending in both: the table rolls itself back after the confirm window
+    /// (also if this process dies), and firewalld keeps the previous host services until
+    /// <see cref="ConfirmAsync"/>, so an unconfirmed change never locks the owner out through firewalld.
+    /// </summary>
     public async Task<FirewallApplyResult> ApplyAsync(FirewallIntent intent, CancellationToken cancellationToken = default)
     {
         FirewallIntentValidator.ThrowIfInvalid(intent);
-        FirewallApplyResult table = await Table.ApplyAsync(TableIntent(intent), cancellationToken);
-        FirewalldApplyResult firewalld = await Sync.ApplyAsync(intent, cancellationToken);
-        LastFirewalldChange = firewalld;
-        return table with { Commands = table.Commands + firewalld.Changes.Count };
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            CancelPendingTimer();
+            FirewallApplyResult table = await Table.ApplyAsync(TableIntent(intent), cancellationToken);
+            FirewallIntent forFirewalld = intent;
+            if (_confirmed is { } previous && OwnerAccess.Lost(previous, intent) is not null)
+            {
+                forFirewalld = intent with { HostServices = previous.HostServices };
+                _pending = intent;
+                StartPendingTimer(table.PendingUntil ?? DateTimeOffset.UtcNow + Table.Options.ConfirmWindow);
+            }
+            else
+            {
+                _confirmed = intent;
+                _pending = null;
+            }
+            FirewalldApplyResult firewalld = await Sync.ApplyAsync(forFirewalld, cancellationToken);
+            LastFirewalldChange = firewalld;
+            return table with { Commands = table.Commands + firewalld.Changes.Count };
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
-    public Task ConfirmAsync(CancellationToken cancellationToken = default) => Table.ConfirmAsync(cancellationToken);
+    /// <summary>
+    /// Which firewalld zone or policy decides <paramref name="flow"/> under the last applied intent.
+    /// <paramref name="hostAddresses"/>: the box's own addresses, bridge addresses included.
+    /// </summary>
+    public async Task<FlowExplanation> ExplainAsync(FlowQuery flow, IReadOnlyCollection<IPAddress> hostAddresses,
+        CancellationToken cancellationToken = default)
+    {
+        string defaultZone = await Sync.Client.GetDefaultZoneAsync(cancellationToken);
+        return FirewalldExplainer.Explain(Sync.Intent ?? FirewallIntent.Empty, Sync.Options, hostAddresses, defaultZone, flow)
+            .ToFlowExplanation(flow);
+    }
+
+    /// <summary>Keeps a pending change: Appliance's table keeps it, and firewalld gets the new host services.</summary>
+    public async Task ConfirmAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await Table.ConfirmAsync(cancellationToken);
+            if (_pending is { } pending)
+            {
+                CancelPendingTimer();
+                LastFirewalldChange = await Sync.ApplyAsync(pending, cancellationToken);
+                _confirmed = pending;
+                _pending = null;
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private void StartPendingTimer(DateTimeOffset until)
+    {
+        var timer = new CancellationTokenSource();
+        _pendingTimer = timer;
+        CancellationToken token = timer.Token;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                TimeSpan wait = until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, token);
+                await _lock.WaitAsync(token);
+                try
+                {
+                    if (_pending is not null && _confirmed is { } confirmed)
+                    {
+                        // Not confirmed: the table rolled back to the previous intent; firewalld follows.
+                        _pending = null;
+                        LastFirewalldChange = await Sync.ApplyAsync(confirmed, token);
+                    }
+                }
+                finally
+                {
+                    _lock.Release();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // confirmed, superseded or disposed
+            }
+            catch (FirewallException)
+            {
+                // firewalld unreachable: its watch re-applies the intent when it is back
+            }
+        });
+    }
+
+    private void CancelPendingTimer()
+    {
+        _pendingTimer?.Cancel();
+        _pendingTimer?.Dispose();
+        _pendingTimer = null;
+    }
 
     /// <summary>Removes Appliance's zone and policies from firewalld (permanent and runtime) and its own table; reports every failure.</summary>
     public async Task RemoveAsync(CancellationToken cancellationToken = default)
@@ -91,6 +201,7 @@ public sealed class FirewalldBackend : IFirewallBackend
 
     public async ValueTask DisposeAsync()
     {
+        CancelPendingTimer();
         await Sync.DisposeAsync();
         await Table.DisposeAsync();
     }

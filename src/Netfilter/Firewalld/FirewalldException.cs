@@ -17,8 +17,8 @@ public abstract class FirewalldException : FirewallException
 /// </summary>
 public sealed class FirewalldCallException : FirewalldException
 {
-    public FirewalldCallException(string call, string code, string detail, Exception? inner = null)
-        : base($"firewalld {call} failed: {code}{(detail.Length > 0 ? ": " + detail : "")}", inner)
+    public FirewalldCallException(string call, string code, string detail, Exception? inner = null, string? fix = null)
+        : base($"firewalld {call} failed: {code}{(detail.Length > 0 ? ": " + detail : "")}{(fix is null ? "" : ". " + fix)}", inner)
     {
         Call = call;
         Code = code;

@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Netfilter.Inspection;
 using Appliance.Netfilter.Intent;
 
 namespace Appliance.Netfilter.Firewalld;
@@ -11,6 +12,11 @@ namespace Appliance.Netfilter.Firewalld;
 /// </summary>
 public static class FirewalldExplainer
 {
+    /// <summary>The same for a flow of <c>appliance fw explain</c>.</summary>
+    public static FirewalldVerdict Explain(FirewallIntent intent, FirewalldOptions options, IReadOnlyCollection<IPAddress> hostAddresses,
+        string defaultZone, FlowQuery flow) =>
+        Explain(intent, options, hostAddresses, defaultZone, flow.From, flow.To, flow.Port, flow.Protocol);
+
     /// <param name="hostAddresses">The box's own addresses, bridge addresses included (a flow to one of them is input, not forward).</param>
     /// <param name="defaultZone">firewalld's default zone: the zone of every interface not bound to another.</param>
     public static FirewalldVerdict Explain(FirewallIntent intent, FirewalldOptions options, IReadOnlyCollection<IPAddress> hostAddresses,

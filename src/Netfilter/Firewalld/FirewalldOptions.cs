@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Appliance.Netfilter.Firewalld;
 
 /// <summary>Where firewalld is and what Appliance's objects in it are called.</summary>
@@ -17,4 +20,6 @@ public sealed record FirewalldOptions
 
     /// <summary>After a reload or restart of firewalld, re-verify after this pause (lets a burst of signals settle).</summary>
     public TimeSpan ReapplyDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Netfilter.Firewalld;
 
@@ -44,6 +45,7 @@ public sealed partial class FirewalldSync
     {
         if (kind == FirewalldEventKind.Stopped)
         {
+            Log.Stopped(_logger, _client.Address);
             return; // nothing to talk to; the Started that follows re-applies
         }
         // Coalesce bursts (a restart is Stopped, Started, and often a Reloaded): one run at a time,
@@ -68,6 +70,14 @@ public sealed partial class FirewalldSync
             try
             {
                 FirewalldApplyResult result = await ReapplyOnceAsync(cancellationToken);
+                if (result.Changed)
+                {
+                    Log.Restored(_logger, trigger, since.Elapsed.TotalMilliseconds, string.Join("; ", result.Changes));
+                }
+                else
+                {
+                    Log.Intact(_logger, trigger);
+                }
                 Reapplied?.Invoke(new FirewalldReapply(trigger, result, null, since.Elapsed));
                 if (Volatile.Read(ref _pending) == 0)
                 {
@@ -82,6 +92,7 @@ public sealed partial class FirewalldSync
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                Log.ReapplyFailed(_logger, trigger, e);
                 Reapplied?.Invoke(new FirewalldReapply(trigger, null, e, since.Elapsed));
                 return;
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Appliance.Netfilter.Intent;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Netfilter.Firewalld;
 
@@ -15,17 +16,22 @@ public sealed partial class FirewalldSync : IAsyncDisposable
 {
     private readonly FirewalldClient _client;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ILogger _logger;
     private FirewallIntent? _intent;
 
     public FirewalldSync(FirewalldClient client, FirewalldOptions? options = null)
     {
         _client = client;
         Options = options ?? new FirewalldOptions();
+        _logger = Options.LoggerFactory.CreateLogger<FirewalldSync>();
     }
 
     public FirewalldOptions Options { get; }
 
     public FirewalldClient Client => _client;
+
+    /// <summary>The intent last applied (kept in firewalld across reloads), or null before the first apply.</summary>
+    public FirewallIntent? Intent => _intent;
 
     /// <summary>Connects to firewalld at <see cref="FirewalldOptions.BusAddress"/> and checks that Appliance can work with its settings.</summary>
     public static async Task<FirewalldSync> CreateAsync(FirewalldOptions? options = null, CancellationToken cancellationToken = default)
@@ -80,7 +86,24 @@ public sealed partial class FirewalldSync : IAsyncDisposable
         try
         {
             _intent = intent;
-            return await ConvergeAsync(FirewalldPlan.From(intent, Options), cancellationToken);
+            FirewalldApplyResult result;
+            try
+            {
+                result = await ConvergeAsync(FirewalldPlan.From(intent, Options), cancellationToken);
+            }
+            catch (FirewalldCallException e) when (e.Code == "ZONE_CONFLICT" ||
+                                                   (e.Code == "INVALID_INTERFACE" && e.Detail.Contains("already bound", StringComparison.Ordinal)))
+            {
+                throw new FirewalldCallException(e.Call, e.Code, e.Detail, e,
+                    $"Appliance binds its stack bridges to zone '{Options.ZoneName}'; a bridge is bound to another zone. " +
+                    "Remove it there (firewall-cmd --get-zone-of-interface=BRIDGE; firewall-cmd --permanent --zone=ZONE " +
+                    "--remove-interface=BRIDGE; firewall-cmd --reload) and apply again");
+            }
+            if (result.Changed)
+            {
+                Log.Applied(_logger, _client.Address, result.Elapsed.TotalMilliseconds, string.Join("; ", result.Changes));
+            }
+            return result;
         }
         finally
         {

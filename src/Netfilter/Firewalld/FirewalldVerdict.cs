@@ -1,3 +1,5 @@
+using Appliance.Netfilter.Inspection;
+
 namespace Appliance.Netfilter.Firewalld;
 
 /// <summary>
@@ -7,5 +9,11 @@ namespace Appliance.Netfilter.Firewalld;
 /// </summary>
 public sealed record FirewalldVerdict(bool Accepted, string DecidedBy, string? Rule, string Explanation)
 {
+    /// <summary>As <c>appliance fw explain</c> shows flows: table "inet firewalld", the deciding zone or policy as the chain.</summary>
+    public FlowExplanation ToFlowExplanation(FlowQuery flow) => new(flow, Accepted, "inet firewalld", DecidedBy, null, Explanation)
+    {
+        Notes = Rule is null ? [] : [$"firewalld rule: {Rule}"],
+    };
+
     public override string ToString() => $"{(Accepted ? "passes" : "rejected")}: {DecidedBy}{(Rule is null ? "" : $" rule '{Rule}'")} — {Explanation}";
 }

@@ -189,6 +189,16 @@ internal static class RulesetInspector
                 return Foreign(chains, ownTable, mark, flow, "forward", Stacks(true, C.Comments.IntraStack,
                     "a container reaching a published port of its own stack through the host (hairpin, masqueraded)"));
             }
+            if (Lookup(sets, C.PublishedInternet, target, proto, targetPort) is not null)
+            {
+                return Foreign(chains, ownTable, mark, flow, "forward", Stacks(true, C.Comments.PublishedInternet,
+                    $"published port {flow.Port}/{proto} is open to everyone (internet)"));
+            }
+            if (Lookup(sets, C.PublishedLan, target, proto, targetPort) is not null && Lookup(sets, C.LanNets, flow.From) is Element lan)
+            {
+                return Foreign(chains, ownTable, mark, flow, "forward", Stacks(true, C.Comments.PublishedLan,
+                    $"published port {flow.Port}/{proto} is open to the LAN ({Describe(lan.Parts[0])}), which includes {flow.From}"));
+            }
             if (Lookup(sets, C.PublishedFrom, flow.From, target, proto, targetPort) is Element allowed)
             {
                 return Foreign(chains, ownTable, mark, flow, "forward", Stacks(true, C.Comments.Published,

@@ -41,7 +41,7 @@ public static partial class FirewallIntentValidator
         }
         var bridges = new Dictionary<string, string>(StringComparer.Ordinal);
         var stackNames = new HashSet<string>(StringComparer.Ordinal);
-        var published = new Dictionary<(string, TransportProtocol, int), string>();
+        var published = new Dictionary<(TransportProtocol, int), List<(string Host, string Where)>>();
         for (int i = 0; i < intent.Stacks.Count; i++)
         {
             StackNetwork stack = intent.Stacks[i];
@@ -83,15 +83,18 @@ public static partial class FirewallIntentValidator
                     errors.Add($"{pw}.containerAddress: {port.ContainerAddress} is outside the stack's subnet {stack.Subnet}");
                 }
                 string host = port.HostAddress?.ToString() ?? "*";
-                var clash = published.FirstOrDefault(e => e.Key.Item2 == port.Protocol && e.Key.Item3 == port.HostPort
-                    && (e.Key.Item1 == host || e.Key.Item1 == "*" || host == "*"));
-                if (clash.Value is not null)
+                if (!published.TryGetValue((port.Protocol, port.HostPort), out var users))
                 {
-                    errors.Add($"{pw}: host port {port.HostPort}/{Lower(port.Protocol)} is already published by {clash.Value}; choose another host port");
+                    published[(port.Protocol, port.HostPort)] = users = new List<(string, string)>();
+                }
+                var clash = users.FirstOrDefault(u => u.Host == host || u.Host == "*" || host == "*");
+                if (clash.Where is not null)
+                {
+                    errors.Add($"{pw}: host port {port.HostPort}/{Lower(port.Protocol)} is already published by {clash.Where}; choose another host port");
                 }
                 else
                 {
-                    published[(host, port.Protocol, port.HostPort)] = pw;
+                    users.Add((host, pw));
                 }
             }
         }

@@ -38,6 +38,17 @@ internal static partial class LinuxNative
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int lchown(string pathname, uint owner, uint group);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open_create(string pathname, int flags, uint mode);
+
+    public const int O_WRONLY = 0x1;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchown(int fd, uint owner, uint group);
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int lsetxattr(string path, string name, ReadOnlySpan<byte> value, nuint size, int flags);
 
@@ -70,4 +81,25 @@ internal static partial class LinuxNative
         [95] = "EOPNOTSUPP", [98] = "EADDRINUSE", [99] = "EADDRNOTAVAIL", [105] = "ENOBUFS",
         [110] = "ETIMEDOUT", [111] = "ECONNREFUSED",
     };
+}
+
+/// <summary>Socket calls for netlink (ctnetlink), same rules as <see cref="LinuxNative"/>.</summary>
+internal static partial class LinuxNetlinkNative
+{
+    public const int AF_NETLINK = 16;
+    public const int SOCK_RAW = 3;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int NETLINK_NETFILTER = 12;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint send(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint recv(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
 }

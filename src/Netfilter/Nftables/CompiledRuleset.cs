@@ -125,6 +125,58 @@ internal sealed class CompiledRuleset
         return Wrap(commands);
     }
 
+    /// <summary>One transaction deleting, then adding, the given elements, per set.</summary>
+    public JsonObject ElementChange(IReadOnlyDictionary<string, List<NftElement>> removed, IReadOnlyDictionary<string, List<NftElement>> added)
+    {
+        var commands = new JsonArray();
+        foreach ((string set, List<NftElement> list) in removed)
+        {
+            if (list.Count > 0)
+            {
+                commands.Add(ElementCommand("delete", set, list.Select(e => new NftElement(e.Key)).ToList()));
+            }
+        }
+        foreach ((string set, List<NftElement> list) in added)
+        {
+            if (list.Count > 0)
+            {
+                commands.Add(ElementCommand("add", set, list));
+            }
+        }
+        return Wrap(commands);
+    }
+
+    /// <summary>This ruleset with elements added and removed (the skeleton is shared).</summary>
+    public CompiledRuleset WithElements(IReadOnlyDictionary<string, List<NftElement>> added, IReadOnlyDictionary<string, List<NftElement>> removed)
+    {
+        var elements = new Dictionary<string, IReadOnlyList<NftElement>>();
+        foreach ((string set, IReadOnlyList<NftElement> list) in Elements)
+        {
+            IEnumerable<NftElement> result = list;
+            if (removed.TryGetValue(set, out List<NftElement>? gone) && gone.Count > 0)
+            {
+                var keys = gone.Select(g => g.KeyText).ToHashSet(StringComparer.Ordinal);
+                result = result.Where(e => !keys.Contains(e.KeyText));
+            }
+            if (added.TryGetValue(set, out List<NftElement>? more) && more.Count > 0)
+            {
+                result = result.Concat(more);
+            }
+            elements[set] = ReferenceEquals(result, list) ? list : result.ToList();
+        }
+        return new CompiledRuleset(this, elements);
+    }
+
+    private CompiledRuleset(CompiledRuleset skeleton, IReadOnlyDictionary<string, IReadOnlyList<NftElement>> elements)
+    {
+        Table = skeleton.Table;
+        Sets = skeleton.Sets;
+        Chains = skeleton.Chains;
+        Rules = skeleton.Rules;
+        SkeletonText = skeleton.SkeletonText;
+        Elements = elements;
+    }
+
     private JsonObject ElementCommand(string verb, string set, IReadOnlyList<NftElement> elements) =>
         Command(verb, new JsonObject
         {

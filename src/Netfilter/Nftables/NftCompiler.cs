@@ -35,6 +35,9 @@ internal static class NftCompiler
     public const string DnatLocalAny = "dnat_local_any";
     public const string DnatLocalAddr = "dnat_local_ip";
     public const string PublishedFrom = "published_from";
+    public const string PublishedLan = "published_lan";
+    public const string PublishedInternet = "published_internet";
+    public const string LanNets = "lan_nets";
     public const string HostServices = "host_services";
 
     public const string ChainRaw = "raw_prerouting";
@@ -55,7 +58,9 @@ internal static class NftCompiler
         public const string Icmpv6 = "appliance: IPv6 neighbour discovery";
         public const string Dhcp = "appliance: DHCP client replies";
         public const string IntraStack = "appliance: containers of one stack reach each other";
-        public const string Published = "appliance: published ports from their allowed sources";
+        public const string Published = "appliance: published ports from their allowed source CIDRs";
+        public const string PublishedLan = "appliance: published ports exposed to the LAN";
+        public const string PublishedInternet = "appliance: published ports exposed to the internet";
         public const string EgressRule = "appliance: containers reach beyond the box (egress)";
         public const string StackDrop = "appliance: deny what no stack rule allows (direct access, other stacks, unpublished ports)";
         public const string LoopbackGuard = "appliance: packets to 127/8 from other interfaces";
@@ -74,6 +79,12 @@ internal static class NftCompiler
         .. DnatMapPair(DnatExternalAddr, ["ipv4_addr", "inet_proto", "inet_service"]),
         .. DnatMapPair(DnatLocalAny, ["inet_proto", "inet_service"]),
         .. DnatMapPair(DnatLocalAddr, ["ipv4_addr", "inet_proto", "inet_service"]),
+        // Who may reach a published target (container ip . proto . port), per exposure. LAN and
+        // internet are plain hash sets, so publishing such a port never touches an interval set
+        // (libnftables reads an interval set's elements back on every change to it).
+        new(PublishedInternet, ["ipv4_addr", "inet_proto", "inet_service"]),
+        new(PublishedLan, ["ipv4_addr", "inet_proto", "inet_service"]),
+        new(LanNets, ["ipv4_addr"], Interval: true),
         new(PublishedFrom, ["ipv4_addr", "ipv4_addr", "inet_proto", "inet_service"], Interval: true),
         new(HostServices, ["ipv4_addr", "inet_proto", "inet_service"], Interval: true),
     ];
@@ -137,6 +148,10 @@ internal static class NftCompiler
             Rule(table, ChainStacks, Comments.Invalid, In(Ct("state"), "invalid"), Verdict("drop")),
             Rule(table, ChainStacks, Comments.Established, In(Ct("state"), new JsonArray("established", "related")), Mark(), Accept()),
             Rule(table, ChainStacks, Comments.IntraStack, Eq(Concat(Meta("iifname"), Meta("oifname")), "@" + Intra), Mark(), Accept()),
+            Rule(table, ChainStacks, Comments.PublishedInternet, In(Ct("status"), "dnat"),
+                Eq(Concat(Daddr(), L4(), Dport()), "@" + PublishedInternet), Mark(), Accept()),
+            Rule(table, ChainStacks, Comments.PublishedLan, In(Ct("status"), "dnat"), Eq(Saddr(), "@" + LanNets),
+                Eq(Concat(Daddr(), L4(), Dport()), "@" + PublishedLan), Mark(), Accept()),
             Rule(table, ChainStacks, Comments.Published, In(Ct("status"), "dnat"),
                 Eq(Concat(Saddr(), Daddr(), L4(), Dport()), "@" + PublishedFrom), Mark(), Accept()),
             Rule(table, ChainStacks, Comments.EgressRule, Eq(Meta("iifname"), "@" + Egress),
@@ -149,12 +164,12 @@ internal static class NftCompiler
     private static Dictionary<string, IReadOnlyList<NftElement>> CompileElements(FirewallIntent intent)
     {
         var elements = SetDefinitions.ToDictionary(s => s.Name, _ => new List<NftElement>());
+        var seen = SetDefinitions.ToDictionary(s => s.Name, _ => new HashSet<string>(StringComparer.Ordinal));
         void Add(string set, NftElement e)
         {
-            List<NftElement> list = elements[set];
-            if (!list.Any(x => x.Text == e.Text))
+            if (seen[set].Add(e.Text))
             {
-                list.Add(e);
+                elements[set].Add(e);
             }
         }
         foreach (HostService service in intent.HostServices)
@@ -176,39 +191,95 @@ internal static class NftCompiler
             }
             foreach (PublishedPort port in stack.PublishedPorts)
             {
-                string proto = Protocol(port.Protocol);
-                void AddDnat(string map, JsonNode key)
-                {
-                    Add(map + AddrSuffix, new NftElement(key, Address(port.ContainerAddress)));
-                    Add(map + PortSuffix, new NftElement(key.DeepClone(), port.ContainerPort));
-                }
-                bool external = !port.IsLoopbackOnly && port.Exposure.Kind != ExposureKind.HostOnly;
-                if (port.HostAddress is null)
-                {
-                    AddDnat(DnatLocalAny, Concat(proto, port.HostPort));
-                    if (external)
-                    {
-                        AddDnat(DnatExternalAny, Concat(proto, port.HostPort));
-                    }
-                }
-                else
-                {
-                    AddDnat(DnatLocalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
-                    if (external)
-                    {
-                        AddDnat(DnatExternalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
-                    }
-                }
-                if (external)
-                {
-                    foreach (IPNetwork source in Minimal(port.Exposure.ResolveSources(intent.LanSubnets)))
-                    {
-                        Add(PublishedFrom, new NftElement(Concat(Network(source), Address(port.ContainerAddress), proto, port.ContainerPort)));
-                    }
-                }
+                AddDnatElements(port, Add);
             }
         }
+        foreach (IPNetwork lan in Minimal(intent.LanSubnets))
+        {
+            Add(LanNets, new NftElement(Network(lan)));
+        }
+        foreach ((string set, NftElement e) in AccessElements(intent.Stacks.SelectMany(s => s.PublishedPorts)))
+        {
+            Add(set, e);
+        }
         return elements.ToDictionary(e => e.Key, e => (IReadOnlyList<NftElement>)e.Value);
+    }
+
+    /// <summary>The DNAT map elements of one published port (its host port is unique), for element-only changes.</summary>
+    public static Dictionary<string, List<NftElement>> DnatElements(PublishedPort port)
+    {
+        var elements = new Dictionary<string, List<NftElement>>();
+        AddDnatElements(port, (set, e) =>
+        {
+            if (!elements.TryGetValue(set, out List<NftElement>? list))
+            {
+                elements[set] = list = new List<NftElement>();
+            }
+            if (!list.Any(x => x.Text == e.Text))
+            {
+                list.Add(e);
+            }
+        });
+        return elements;
+    }
+
+    /// <summary>
+    /// Who may reach the targets of some ports: per target (container ip . proto . port), an
+    /// element of <c>published_internet</c> if any port to it is exposed to the internet, else of
+    /// <c>published_lan</c> for the LAN, and <c>published_from</c> elements (source . target) for
+    /// explicit CIDRs, without nested CIDRs — the kernel refuses an interval element inside one
+    /// already there (EEXIST), and several host ports may share one target.
+    /// </summary>
+    public static IEnumerable<(string Set, NftElement Element)> AccessElements(IEnumerable<PublishedPort> ports)
+    {
+        foreach (var target in ports.Where(IsExternal).GroupBy(p => (p.ContainerAddress, p.Protocol, p.ContainerPort)))
+        {
+            (IPAddress address, TransportProtocol protocol, int port) = target.Key;
+            if (target.Any(p => p.Exposure.Kind == ExposureKind.Internet))
+            {
+                yield return (PublishedInternet, new NftElement(Concat(Address(address), Protocol(protocol), port)));
+                continue;
+            }
+            if (target.Any(p => p.Exposure.Kind == ExposureKind.Lan))
+            {
+                yield return (PublishedLan, new NftElement(Concat(Address(address), Protocol(protocol), port)));
+            }
+            List<IPNetwork> sources = target.Where(p => p.Exposure.Kind == ExposureKind.Sources).SelectMany(p => p.Exposure.Sources).ToList();
+            foreach (IPNetwork source in Minimal(sources))
+            {
+                yield return (PublishedFrom, new NftElement(Concat(Network(source), Address(address), Protocol(protocol), port)));
+            }
+        }
+    }
+
+    /// <summary>Reached from beyond the host (not host-only, not published on loopback).</summary>
+    public static bool IsExternal(PublishedPort port) => !port.IsLoopbackOnly && port.Exposure.Kind != ExposureKind.HostOnly;
+
+    private static void AddDnatElements(PublishedPort port, Action<string, NftElement> Add)
+    {
+        string proto = Protocol(port.Protocol);
+        void AddDnat(string map, JsonNode key)
+        {
+            Add(map + AddrSuffix, new NftElement(key, Address(port.ContainerAddress)));
+            Add(map + PortSuffix, new NftElement(key.DeepClone(), port.ContainerPort));
+        }
+        bool external = IsExternal(port);
+        if (port.HostAddress is null)
+        {
+            AddDnat(DnatLocalAny, Concat(proto, port.HostPort));
+            if (external)
+            {
+                AddDnat(DnatExternalAny, Concat(proto, port.HostPort));
+            }
+        }
+        else
+        {
+            AddDnat(DnatLocalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
+            if (external)
+            {
+                AddDnat(DnatExternalAddr, Concat(Address(port.HostAddress), proto, port.HostPort));
+            }
+        }
     }
 
     /// <summary>The networks without those another one of the list already contains.</summary>

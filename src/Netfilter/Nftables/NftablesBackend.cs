@@ -50,7 +50,11 @@ public sealed partial class NftablesBackend : IFirewallBackend
     /// <summary>Raised (on a pool thread) after a drift was found and the table restored.</summary>
     public event Action<FirewallDrift>? DriftRestored;
 
-    public async Task<FirewallApplyResult> ApplyAsync(FirewallIntent intent, CancellationToken cancellationToken = default)
+    public Task<FirewallApplyResult> ApplyAsync(FirewallIntent intent, CancellationToken cancellationToken = default) =>
+        ApplyAsync(intent, wholeTable: false, cancellationToken);
+
+    /// <summary>As <see cref="ApplyAsync(FirewallIntent, CancellationToken)"/>; <paramref name="wholeTable"/> rewrites the table even when elements would do.</summary>
+    internal async Task<FirewallApplyResult> ApplyAsync(FirewallIntent intent, bool wholeTable, CancellationToken cancellationToken = default)
     {
         CompiledRuleset compiled = NftCompiler.Compile(intent);
         await _lock.WaitAsync(cancellationToken);
@@ -67,7 +71,7 @@ public sealed partial class NftablesBackend : IFirewallBackend
             {
                 pendingUntil = _pending.Until;
             }
-            JsonObject? incremental = _applied is null ? null : compiled.ElementTransaction(_applied);
+            JsonObject? incremental = _applied is null || wholeTable ? null : compiled.ElementTransaction(_applied);
             JsonObject transaction = incremental ?? compiled.FullTransaction();
             int commands = CompiledRuleset.CommandCount(transaction);
             if (commands > 0)
@@ -82,11 +86,17 @@ public sealed partial class NftablesBackend : IFirewallBackend
                     throw;
                 }
             }
+            FirewallIntent? before = _appliedIntent;
             _applied = compiled;
             _appliedIntent = intent;
+            foreach (int udpPort in ChangedUdpPorts(before, intent))
+            {
+                await FlushUdpConntrackAsync(udpPort, cancellationToken);
+            }
             Log.Applied(_logger, compiled.Table, _options.Namespace.Path, incremental is null ? "whole table" : "elements only", commands);
             StartWatch();
-            return new FirewallApplyResult { Incremental = incremental is not null, Commands = commands, PendingUntil = pendingUntil };
+            IReadOnlyList<string> warnings = incremental is null ? await CheckKernelAsync(intent, cancellationToken) : [];
+            return new FirewallApplyResult { Incremental = incremental is not null, Commands = commands, PendingUntil = pendingUntil, Warnings = warnings };
         }
         finally
         {

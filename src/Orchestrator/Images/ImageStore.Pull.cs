@@ -245,7 +245,8 @@ public sealed partial class ImageStore
                 _layersInFlight.TryRemove(digest, out Lazy<Task>? _);
             }
         }));
-        return lazy.Value.WaitAsync(cancellationToken);
+        // Not WaitAsync(token): a failed pull returns only after its downloads cleaned up their temps.
+        return lazy.Value;
     }
 
     /// <summary>

@@ -19,6 +19,10 @@ internal sealed class LayerUnpacker
     private readonly string _layer;
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { "" };
     private readonly HashSet<string> _symlinks = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _files = new(StringComparer.Ordinal);
+    private static readonly bool IsRoot = Environment.IsPrivilegedProcess;
+    /// <summary>What open(O_CREAT) gives a new file: 0666 minus the process umask (read once); null if unknown.</summary>
+    private static readonly UnixFileMode? CreatedFileMode = ReadCreatedFileMode();
     private readonly List<(string Path, DateTimeOffset Time)> _directoryTimes = new();
 
     public LayerUnpacker(string root, string layer)
@@ -76,8 +80,10 @@ internal sealed class LayerUnpacker
                 throw new UnsafeLayerException(_layer, entry.Name, "a whiteout must name a file");
             }
             string whiteout = Path.Combine(parentPath, hidden);
-            RemoveExisting(parent.Length == 0 ? hidden : parent + "/" + hidden, whiteout);
+            string hiddenRelative = parent.Length == 0 ? hidden : parent + "/" + hidden;
+            RemoveExisting(hiddenRelative, whiteout);
             NativeFiles.MakeNode(whiteout, Netfilter.Linux.LinuxNative.S_IFCHR, 0, 0, 0);
+            _files.Add(hiddenRelative);
             return;
         }
 
@@ -96,15 +102,8 @@ internal sealed class LayerUnpacker
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                 RemoveExisting(relative, path);
-                await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-                {
-                    if (entry.DataStream is Stream data)
-                    {
-                        await data.CopyToAsync(file, cancellationToken);
-                    }
-                }
-                ApplyMetadata(path, entry);
-                File.SetLastWriteTimeUtc(path, entry.ModificationTime.UtcDateTime);
+                await WriteFileAsync(path, entry, cancellationToken);
+                _files.Add(relative);
                 break;
             case TarEntryType.SymbolicLink:
                 RemoveExisting(relative, path);
@@ -122,16 +121,13 @@ internal sealed class LayerUnpacker
                 int targetSlash = target.LastIndexOf('/');
                 CheckNoSymlinkOnPath(targetSlash < 0 ? "" : target[..targetSlash], entry.Name);
                 string targetPath = Path.Combine(_root, target);
-                if (!Path.Exists(targetPath) && !_symlinks.Contains(target))
+                if (!_files.Contains(target) && !_symlinks.Contains(target))
                 {
                     throw new UnsafeLayerException(_layer, entry.Name, $"hard link to '{entry.LinkName}', which comes later or not at all in this layer");
                 }
                 RemoveExisting(relative, path);
                 NativeFiles.HardLink(targetPath, path);
-                if (_symlinks.Contains(target))
-                {
-                    _symlinks.Add(relative);
-                }
+                (_symlinks.Contains(target) ? _symlinks : _files).Add(relative);
                 break;
             }
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
@@ -144,6 +140,7 @@ internal sealed class LayerUnpacker
                 };
                 var posix = (PosixTarEntry)entry;
                 NativeFiles.MakeNode(path, type, entry.Mode, (uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
+                _files.Add(relative);
                 ApplyMetadata(path, entry);
                 break;
             default:
@@ -205,7 +202,7 @@ internal sealed class LayerUnpacker
                 continue;
             }
             string path = Path.Combine(_root, sofar);
-            if (File.Exists(path))
+            if (_files.Contains(sofar))
             {
                 throw new UnsafeLayerException(_layer, entryName, $"'{sofar}' is a file of this layer, not a directory");
             }
@@ -246,9 +243,64 @@ internal sealed class LayerUnpacker
             _symlinks.RemoveWhere(d => d.StartsWith(relative + "/", StringComparison.Ordinal));
             return;
         }
-        if (Path.Exists(path))
+        if (_files.Remove(relative))
         {
             File.Delete(path);
+        }
+        // otherwise nothing is there: the layer's directory started empty and only we write to it
+    }
+
+    /// <summary>
+    /// One regular file through its handle: create, write, then owner, mode and time by fd
+    /// (fchown, fchmod, futimens), skipping what creation already got right (root-owned, 0644).
+    /// </summary>
+    private static async Task WriteFileAsync(string path, TarEntry entry, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("image layers are unpacked on Linux only");
+        }
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = NativeFiles.CreateNew(path, entry.Mode & (UnixFileMode)0x1ff);
+        if (entry.DataStream is Stream data && entry.Length > 0)
+        {
+            byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(entry.Length, 1 << 20));
+            try
+            {
+                long offset = 0;
+                int read;
+                while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset, cancellationToken);
+                    offset += read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        if (entry.Uid != 0 || entry.Gid != 0 || !IsRoot)
+        {
+            NativeFiles.ChangeOwner(handle, path, entry.Uid, entry.Gid);
+        }
+        if (CreatedFileMode is not UnixFileMode created || entry.Mode != created || entry.Uid != 0 || entry.Gid != 0)
+        {
+            // after chown, which clears set-uid/set-gid bits
+            File.SetUnixFileMode(handle, entry.Mode);
+        }
+        File.SetLastWriteTimeUtc(handle, entry.ModificationTime.UtcDateTime);
+    }
+
+    private static UnixFileMode? ReadCreatedFileMode()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Umask:", StringComparison.Ordinal));
+            return line is null ? null : (UnixFileMode)(0x1b6 & ~Convert.ToInt32(line["Umask:".Length..].Trim(), 8));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
         }
     }
 

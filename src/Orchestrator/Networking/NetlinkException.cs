@@ -5,18 +5,18 @@ namespace Appliance.Orchestrator.Networking;
 /// <summary>
 /// A netlink request failed. Names the operation, the object and the errno:
 /// <c>netlink RTM_NEWLINK veth 'ap-gitlab-db' failed: File exists (EEXIST)</c>, plus the
-/// kernel's own explanation when it gave one (extended ACK).
+/// kernel's own explanation when it gave one (extended ACK) or what Appliance found.
 /// </summary>
 public sealed class NetlinkException : NetworkingException
 {
-    public NetlinkException(string operation, string objectKind, string objectName, int errno, string? kernelMessage = null)
-        : base(Format(operation, objectKind, objectName, errno, kernelMessage))
+    public NetlinkException(string operation, string objectKind, string objectName, int errno, string? detail = null)
+        : base(Format(operation, objectKind, objectName, errno, detail))
     {
         Operation = operation;
         ObjectKind = objectKind;
         ObjectName = objectName;
         Errno = errno;
-        KernelMessage = kernelMessage;
+        Detail = detail;
     }
 
     /// <summary>RTM_NEWLINK, RTM_NEWADDR, socket, ...</summary>
@@ -30,8 +30,11 @@ public sealed class NetlinkException : NetworkingException
     /// <summary>The positive errno (17 for EEXIST).</summary>
     public int Errno { get; }
 
-    /// <summary>The kernel's extended-ACK message, e.g. "Unknown device type.", when there was one.</summary>
-    public string? KernelMessage { get; }
+    /// <summary>
+    /// More about the failure: the kernel's extended-ACK text ("kernel: Unknown device type.") or
+    /// what Appliance found (the missing namespace path, the unexpected address).
+    /// </summary>
+    public string? Detail { get; }
 
     public const int EEXIST = 17;
     public const int ENODEV = 19;
@@ -39,9 +42,9 @@ public sealed class NetlinkException : NetworkingException
     public const int EBADF = 9;
     public const int EINVAL = 22;
 
-    private static string Format(string operation, string objectKind, string objectName, int errno, string? kernelMessage)
+    private static string Format(string operation, string objectKind, string objectName, int errno, string? detail)
     {
         string text = $"netlink {operation} {objectKind} '{objectName}' failed: {LinuxNative.ErrnoText(errno)}";
-        return string.IsNullOrEmpty(kernelMessage) ? text : $"{text}; kernel says: {kernelMessage}";
+        return string.IsNullOrEmpty(detail) ? text : $"{text}; {detail}";
     }
 }

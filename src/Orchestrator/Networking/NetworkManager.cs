@@ -69,6 +69,43 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         return network;
     }
 
+    /// <summary>
+    /// Reconcile's version of <see cref="CreateStackNetworkAsync"/>: keeps the bridge if it exists
+    /// (adding the gateway address and bringing it up if either is missing), creates it if not.
+    /// A bridge holding an address of another subnet is an error that says so.
+    /// </summary>
+    public async Task<StackNetwork> EnsureStackNetworkAsync(string stackName, IPNetwork subnet, CancellationToken cancellationToken = default)
+    {
+        Rtnetlink host = await HostAsync(cancellationToken);
+        string bridge = InterfaceNames.Bridge(stackName);
+        LinkInfo? link = host.FindLink(bridge);
+        if (link is null)
+        {
+            return await CreateStackNetworkAsync(stackName, subnet, cancellationToken);
+        }
+        var network = new StackNetwork(stackName, bridge, subnet, Ipv4.Host(subnet, 1));
+        if (link.Kind != "bridge")
+        {
+            throw new NetlinkException("RTM_GETLINK", "bridge", bridge, NetlinkException.EEXIST,
+                $"a {link.Kind ?? "non-bridge"} link has the name of stack '{stackName}''s bridge; remove it (ip link del {bridge})");
+        }
+        List<AddressInfo> addresses = host.ListAddresses().Where(a => a.LinkIndex == link.Index).ToList();
+        if (addresses.FirstOrDefault(a => !a.Network.Equals(subnet)) is { } other)
+        {
+            throw new NetlinkException("RTM_GETADDR", "bridge", bridge, NetlinkException.EEXIST,
+                $"it has address {other.Address}/{other.PrefixLength}, not one in {subnet} as recorded for stack '{stackName}'");
+        }
+        if (!addresses.Any(a => a.Address.Equals(network.Gateway)))
+        {
+            host.AddAddress(bridge, network.Gateway, subnet.PrefixLength);
+        }
+        if (!link.IsUp)
+        {
+            host.SetUp(bridge);
+        }
+        return network;
+    }
+
     /// <summary>The stack network whose bridge exists already (after a restart), or null.</summary>
     public async Task<StackNetwork?> FindStackNetworkAsync(string stackName, CancellationToken cancellationToken = default)
     {
@@ -92,32 +129,113 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
     public async Task<ContainerAttachment> AttachContainerAsync(StackNetwork network, string containerName,
         string containerNamespacePath, IPAddress address, CancellationToken cancellationToken = default)
     {
-        if (!network.Subnet.Contains(address) || address.Equals(network.Gateway))
+        var endpoint = new ContainerEndpoint(containerName, containerNamespacePath, address);
+        return (await AttachContainersAsync(network, [endpoint], cancellationToken))[0];
+    }
+
+    /// <summary>
+    /// Wires several containers as <see cref="AttachContainerAsync"/> does, one after another
+    /// (overlapping them measured slower: the kernel serializes link changes under one lock). If
+    /// one fails, every pair this call created is removed again and the failures are reported
+    /// together.
+    /// </summary>
+    public async Task<IReadOnlyList<ContainerAttachment>> AttachContainersAsync(StackNetwork network,
+        IReadOnlyList<ContainerEndpoint> containers, CancellationToken cancellationToken = default)
+    {
+        foreach (ContainerEndpoint c in containers)
         {
-            throw new ArgumentException($"address {address} for container '{containerName}' is not a host address of {network.Subnet} other than the gateway {network.Gateway}", nameof(address));
-        }
-        string hostEnd = InterfaceNames.HostVeth(network.StackName, containerName);
-        var containerNs = new NetworkNamespace(containerNamespacePath);
-        Rtnetlink host = await HostAsync(cancellationToken);
-        host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, master: network.BridgeName, up: true);
-        try
-        {
-            await containerNs.RunAsync(() =>
+            if (!network.Subnet.Contains(c.Address) || c.Address.Equals(network.Gateway) || c.Address.Equals(network.Subnet.BaseAddress))
             {
-                using Rtnetlink inside = Rtnetlink.OpenHere(containerNs);
-                inside.SetUp("lo");
-                inside.AddAddress(InterfaceNames.ContainerInterface, address, network.Subnet.PrefixLength);
-                inside.SetUp(InterfaceNames.ContainerInterface);
-                inside.AddDefaultRoute(network.Gateway);
-            }, cancellationToken);
+                throw new ArgumentException(
+                    $"address {c.Address} for container '{c.ContainerName}' is not a host address of {network.Subnet} other than the gateway {network.Gateway}",
+                    nameof(containers));
+            }
         }
-        catch
+        Rtnetlink host = await HostAsync(cancellationToken);
+        // One dedicated thread wires them all: the host socket works from any thread, and the
+        // thread joins each container's namespace in turn (setns) for the inside half. It ends
+        // afterwards, so no pooled thread ever changes namespace.
+        await RunOnDedicatedThreadAsync($"attach to {network.BridgeName}", () =>
         {
-            host.TryDeleteLink(hostEnd);
-            throw;
-        }
-        return new ContainerAttachment(network.StackName, containerName, hostEnd, InterfaceNames.ContainerInterface,
-            address, network.Subnet.PrefixLength, containerNs.Path);
+            int bridgeIndex = host.GetIndex(network.BridgeName);
+            var created = new List<string>();
+            var failures = new List<Exception>();
+            foreach (ContainerEndpoint c in containers)
+            {
+                string hostEnd = InterfaceNames.HostVeth(network.StackName, c.ContainerName);
+                var containerNs = new NetworkNamespace(c.NamespacePath);
+                try
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, bridgeIndex, up: true);
+                    created.Add(hostEnd);
+                    containerNs.Enter();
+                    ConfigureInside(containerNs, c.Address, network);
+                }
+                catch (Exception e) when (e is NetworkingException or NamespaceException or OperationCanceledException)
+                {
+                    failures.Add(e);
+                    break;
+                }
+            }
+            if (failures.Count == 0)
+            {
+                return;
+            }
+            foreach (string hostEnd in created)
+            {
+                try
+                {
+                    host.TryDeleteLink(hostEnd);
+                }
+                catch (NetlinkException e)
+                {
+                    failures.Add(e);
+                }
+            }
+            if (failures.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
+            }
+            throw new AggregateException($"wiring {containers.Count} container(s) to '{network.BridgeName}' failed: " +
+                string.Join("; ", failures.Select(f => f.Message)), failures);
+        }, cancellationToken);
+        return containers.Select(c => new ContainerAttachment(network.StackName, c.ContainerName,
+            InterfaceNames.HostVeth(network.StackName, c.ContainerName), InterfaceNames.ContainerInterface,
+            c.Address, network.Subnet.PrefixLength, new NetworkNamespace(c.NamespacePath).Path)).ToList();
+    }
+
+    private static Task RunOnDedicatedThreadAsync(string name, Action work, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                work();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Runs on a thread that has joined the container's namespace.</summary>
+    private static void ConfigureInside(NetworkNamespace containerNs, IPAddress address, StackNetwork network)
+    {
+        using Rtnetlink inside = Rtnetlink.OpenHere(containerNs);
+        inside.SetUp("lo");
+        inside.AddAddress(InterfaceNames.ContainerInterface, address, network.Subnet.PrefixLength);
+        inside.SetUp(InterfaceNames.ContainerInterface);
+        inside.AddDefaultRoute(network.Gateway);
     }
 
     /// <summary>Removes the container's veth pair (both ends); nothing to do if it is gone already.</summary>

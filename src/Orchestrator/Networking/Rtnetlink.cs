@@ -4,6 +4,8 @@ using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Networking.Netlink;
 using Microsoft.Win32.SafeHandles;
 
+using NetlinkSocket = Appliance.Orchestrator.Networking.Netlink.NetlinkSocket;
+
 namespace Appliance.Orchestrator.Networking;
 
 /// <summary>
@@ -57,11 +59,13 @@ public sealed class Rtnetlink : IDisposable
     /// Optionally enslaves the near end to <paramref name="master"/> and brings it up (the peer
     /// stays down until its own namespace brings it up).
     /// </summary>
-    public void CreateVeth(string name, string peerName, NetworkNamespace? peerNamespace = null, string? master = null, bool up = false)
+    public void CreateVeth(string name, string peerName, NetworkNamespace? peerNamespace = null, string? master = null, bool up = false) =>
+        CreateVeth(name, peerName, peerNamespace, master is null ? 0 : GetIndex(master), up);
+
+    internal void CreateVeth(string name, string peerName, NetworkNamespace? peerNamespace, int masterIndex, bool up)
     {
         CheckName(name);
         CheckName(peerName);
-        int masterIndex = master is null ? 0 : GetIndex(master);
         using SafeFileHandle? nsHandle = peerNamespace is null ? null : OpenNamespace(peerNamespace, "veth", name);
         Span<byte> buffer = stackalloc byte[RequestBufferSize];
         var w = Begin(buffer, Rtnl.RTM_NEWLINK, Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL);

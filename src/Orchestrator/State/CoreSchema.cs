@@ -106,5 +106,8 @@ public static class CoreSchema
                 last_used_at TEXT
             );
             """),
+        new(Module, 2, "schedules remember when they were registered (misfire policy after downtime)", """
+            ALTER TABLE schedules ADD COLUMN created_at TEXT;
+            """),
     ];
 }

@@ -9,6 +9,7 @@ public static class ApplianceCli
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("Appliance: one-click stacks on runc, with the firewall kept right.");
+        root.Options.Add(Socket);
         foreach (Command command in Commands())
         {
             root.Subcommands.Add(command);
@@ -26,8 +27,21 @@ public static class ApplianceCli
         });
         yield return version;
         yield return ServeCommand.Create();
-        yield return StackCommand.Create();
+        yield return EventsCommand.Create(Socket);
+        Command stack = StackCommand.Create();
+        foreach (Command verb in StackListCommand.Create(Socket))
+        {
+            stack.Subcommands.Add(verb);
+        }
+        yield return stack;
         yield return ImageCommand.Create();
         yield return FirewallCommand.Create();
     }
+
+    /// <summary>The daemon's unix socket, for every verb that talks to it (default /run/appliance/appliance.sock, or APPLIANCE_SOCKET).</summary>
+    private static readonly Option<string?> Socket = new("--daemon-socket")
+    {
+        Description = "The daemon's unix socket (default /run/appliance/appliance.sock, or $APPLIANCE_SOCKET).",
+        Recursive = true,
+    };
 }

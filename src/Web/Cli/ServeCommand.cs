@@ -1,4 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Netfilter.Backends;
+using Appliance.Orchestrator.State;
+using Appliance.Web.Hosting;
 using Appliance.Web.Ui;
 
 namespace Appliance.Web.Cli;
@@ -8,23 +14,111 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var stateDir = new Option<string>("--state-dir") { Description = "Where Appliance keeps its state (SQLite, images, volumes).", DefaultValueFactory = _ => "/var/lib/appliance" };
-        var port = new Option<int>("--port") { Description = "Port of the web UI and API.", DefaultValueFactory = _ => 8080 };
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port };
+        var stateDir = new Option<string>("--state-dir") { Description = "Where Appliance keeps its state (SQLite, images, volumes).", DefaultValueFactory = _ => DaemonOptions.DefaultStateDir };
+        var port = new Option<int>("--port") { Description = "Port of the web UI and API (0: none, unix socket only).", DefaultValueFactory = _ => 8080 };
+        var listen = new Option<string>("--listen") { Description = "Address the web UI and API listen on.", DefaultValueFactory = _ => "0.0.0.0" };
+        var socket = new Option<string>("--socket") { Description = "The root-only unix socket the CLI talks to.", DefaultValueFactory = _ => DaemonOptions.DefaultSocketPath };
+        var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
+        Option<string> firewallBackend = FirewallBackendOption();
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, firewallBackend };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string dir = parse.GetValue(stateDir)!;
-            Directory.CreateDirectory(dir);
-            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls($"http://0.0.0.0:{parse.GetValue(port)}");
-            builder.Services.AddApplianceUi();
-            WebApplication app = builder.Build();
-            app.MapApplianceUi();
-            app.MapGet("/", () => Results.Text("Appliance is running. The web UI is under construction.\n"));
-            app.MapGet("/api/health", () => Results.Json(new { status = "ok" }));
-            await app.RunAsync(cancellationToken);
-            return 0;
+            if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
+            {
+                Console.Error.WriteLine($"appliance serve: --listen '{parse.GetValue(listen)}' is not an IP address; use e.g. 0.0.0.0 or 127.0.0.1");
+                return 2;
+            }
+            var options = new DaemonOptions
+            {
+                StateDir = Path.GetFullPath(parse.GetValue(stateDir)!),
+                Port = parse.GetValue(port),
+                ListenAddress = address.ToString(),
+                SocketPath = Path.GetFullPath(parse.GetValue(socket)!),
+                NetworkNamespacePath = parse.GetValue(netns),
+                FirewallBackend = parse.GetValue(firewallBackend)!,
+                StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
+            };
+            try
+            {
+                return await RunAsync(options, cancellationToken);
+            }
+            catch (Exception e) when (e is DaemonStartException or StateException)
+            {
+                Console.Error.WriteLine($"appliance serve: {e.Message}");
+                return 1;
+            }
         });
         return command;
+    }
+
+    private static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.StateDir);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        using StateDirectoryLock stateLock = StateDirectoryLock.Acquire(options.StateDir);
+        UnixSocketListener.Prepare(options.SocketPath);
+        Socket? namespacedListener = options.Port > 0 && options.NetworkNamespacePath is { } ns
+            ? await NamespacedTcpListener.OpenAsync(ns, IPAddress.Parse(options.ListenAddress), options.Port, cancellationToken)
+            : null;
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenUnixSocket(options.SocketPath);
+            if (namespacedListener is not null)
+            {
+                kestrel.ListenHandle((ulong)namespacedListener.SafeHandle.DangerousGetHandle());
+            }
+            else if (options.Port > 0)
+            {
+                kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
+            }
+        });
+        builder.Services.AddApplianceDaemon(options);
+        builder.Services.AddApplianceUi();
+        WebApplication app = builder.Build();
+        _ = app.Services.GetRequiredService<IStateStore>();
+
+        app.UseUnixSocketIdentity();
+        app.MapApplianceUi();
+        app.MapDaemonApi();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new DaemonStartException($"cannot listen: {e.Message}; is another daemon or program using port {options.Port} or '{options.SocketPath}'?", e);
+        }
+        UnixSocketListener.Secure(options.SocketPath);
+        long startMs = (long)(DateTimeOffset.UtcNow - options.StartedAt).TotalMilliseconds;
+        DaemonLog.Serving(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Daemon"), options.StateDir, options.SocketPath, options.Port, startMs);
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync(); // also closes the state store (a singleton)
+            File.Delete(options.SocketPath);
+        }
+        return 0;
+    }
+
+    /// <summary>`--firewall-backend auto|nftables|firewalld|none`; an unknown name is a parse error listing the valid ones.</summary>
+    internal static Option<string> FirewallBackendOption()
+    {
+        var option = new Option<string>("--firewall-backend")
+        {
+            Description = "Firewall to program: auto (firewalld when it runs, else nftables), nftables, firewalld or none.",
+            DefaultValueFactory = _ => FirewallBackends.Auto,
+        };
+        option.AcceptOnlyFromAmong([.. FirewallBackends.Choices]);
+        return option;
     }
 }

@@ -10,6 +10,7 @@ internal static class StackCommand
     {
         var stack = new Command("stack", "Work with stack files (a Compose subset plus x-appliance).");
         stack.Subcommands.Add(Validate());
+        StackEngineCommands.AddTo(stack);
         return stack;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Firewalld;
+using Appliance.Netfilter.Inspection;
 using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Nftables;
 using Appliance.TestSupport;
@@ -52,9 +53,68 @@ public sealed class FirewalldBackendTests
         Assert.Null(await s.ConnectAsync(s.Box.Laptop, "10.88.1.3", 5432, Closed));
         Assert.Null(await s.ConnectAsync(s.Box.WanClient!, "10.88.1.3", 5432, Closed));
         Assert.Null(await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 5432, Closed));
+        // Explain names the firewalld object that decides.
+        IPAddress[] hostAddresses = [IPAddress.Parse(TestBox.NasLanAddress), IPAddress.Parse(TestBox.NasWanAddress)];
+        FlowExplanation across = await s.Backend.ExplainAsync(FlowQuery.Parse("10.88.2.2", "10.88.1.3:5432/tcp"), hostAddresses);
+        FlowExplanation within = await s.Backend.ExplainAsync(FlowQuery.Parse("10.88.1.2", "10.88.1.3:5432/tcp"), hostAddresses);
+        Assert.False(across.Passes);
+        Assert.Equal("policy appliance-stacks", across.Chain);
+        Assert.True(within.Passes, within.ToString());
         // The admin UI: from the LAN only.
         Assert.Equal("admin-ui\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443));
         Assert.Null(await s.ConnectAsync(s.Box.WanClient!, TestBox.NasWanAddress, 8443, Closed));
+    }
+
+    [Fact]
+    public async Task NarrowingAdminUi_KeptInFirewalldUntilConfirmed()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+        await s.Backend.ApplyAsync(s.Intent);
+        FirewallIntent hostOnly = s.Intent with
+        {
+            HostServices = [new HostService { Name = HostService.AdminUiName, Port = 8443, AllowedFrom = Exposure.HostOnly }],
+        };
+
+        FirewallApplyResult narrowed = await s.Backend.ApplyAsync(hostOnly);
+        string? whilePending = await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443);
+        await s.Backend.ConfirmAsync();
+        string? afterConfirm = await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443, Closed);
+
+        Assert.NotNull(narrowed.PendingUntil);
+        Assert.Equal("admin-ui\n", whilePending);
+        Assert.Null(afterConfirm);
+        Assert.DoesNotContain("appliance-host", (await s.Firewalld.FirewallCmdAsync("--get-policies")).Split(' '));
+    }
+
+    [Fact]
+    public async Task NarrowingAdminUi_NotConfirmed_FirewalldFollowsTheRollback()
+    {
+        await using Scenario s = await Scenario.CreateAsync(confirmWindow: TimeSpan.FromSeconds(1));
+        await s.Backend.ApplyAsync(s.Intent);
+        FirewallIntent withoutAdmin = s.Intent with { HostServices = [], Stacks = [s.Intent.Stacks[0]] };
+
+        await s.Backend.ApplyAsync(withoutAdmin);
+        string interfacesWhilePending = await s.Firewalld.FirewallCmdAsync("--zone=appliance", "--list-interfaces");
+        await Poll.UntilAsync(async () => (await s.Firewalld.FirewallCmdAsync("--zone=appliance", "--list-interfaces")).Contains("ap-wiki"),
+            TimeSpan.FromSeconds(10), () => "firewalld did not follow the table's rollback");
+
+        Assert.Equal("ap-gitlab", interfacesWhilePending); // the stack change went through at once
+        Assert.Equal("admin-ui\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443));
+        Assert.Same(s.Intent, s.Backend.Sync.Intent);
+    }
+
+    [Fact]
+    public async Task BridgeBoundToAnotherZone_FailsWithTheFix()
+    {
+        await using Scenario s = await Scenario.CreateAsync();
+        await s.Firewalld.FirewallCmdAsync("--permanent", "--zone=trusted", "--add-interface=ap-gitlab");
+        await s.Firewalld.FirewallCmdAsync("--reload");
+
+        var e = await Assert.ThrowsAsync<FirewalldCallException>(() => s.Backend.ApplyAsync(s.Intent));
+
+        Assert.Contains(e.Code, (string[])["ZONE_CONFLICT", "INVALID_INTERFACE"]);
+        Assert.Contains("'ap-gitlab' already bound to zone 'trusted'", e.Message);
+        Assert.Contains("--remove-interface=BRIDGE", e.Message);
     }
 
     [Fact]
@@ -168,7 +228,7 @@ public sealed class FirewalldBackendTests
         public SimulatedStack Wiki { get; }
         public FirewallIntent Intent { get; }
 
-        public static async Task<Scenario> CreateAsync()
+        public static async Task<Scenario> CreateAsync(TimeSpan? confirmWindow = null)
         {
             TestBox box = await TestBox.CreateAsync(withWan: true);
             try
@@ -207,6 +267,7 @@ public sealed class FirewalldBackendTests
                         Namespace = box.Nas.Namespace,
                         StateDirectory = Path.Combine(box.RunDir, "firewall"),
                         DriftPollInterval = TimeSpan.FromMilliseconds(200),
+                        ConfirmWindow = confirmWindow ?? TimeSpan.FromSeconds(60),
                     });
                 box.OnTeardown("firewalld backend", async () => await backend.DisposeAsync());
                 return new Scenario(box, firewalld, backend, gitlab, wiki, intent);

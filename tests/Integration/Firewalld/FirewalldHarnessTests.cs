@@ -36,6 +36,21 @@ public sealed class FirewalldHarnessTests
     }
 
     [Fact]
+    public async Task Teardown_LeavesNothing_OfFirewalldOrItsBus()
+    {
+        string prefix;
+        await using (TestBox box = await TestBox.CreateAsync())
+        {
+            prefix = box.Prefix;
+            FirewalldInBox firewalld = await FirewalldInBox.StartAsync(box);
+            await firewalld.FirewallCmdAsync("--permanent", "--new-zone", "tbzone");
+        }
+
+        Assert.Empty(await LeakGuard.ScanAsync(TestPrefix.Exactly(prefix)));
+        Assert.False(File.Exists("/etc/firewalld/zones/tbzone.xml"));
+    }
+
+    [Fact]
     public async Task Firewalld_InBox_RejectsUnlistedPortFromLan()
     {
         await using TestBox box = await TestBox.CreateAsync();

@@ -135,6 +135,49 @@ public sealed class NetworkManagerTests
     }
 
     [Fact]
+    public async Task AttachContainers_OneFails_RemovesThePairsItMade_AndNamesTheFailure()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        await using var manager = new NetworkManager(box.Nas.Namespace);
+        NetworkNamespace a = await ContainerNamespaceAsync(box, "a");
+        NetworkNamespace b = await ContainerNamespaceAsync(box, "b");
+        string missing = Path.Combine(box.RunDir, "netns", "c-missing");
+        StackNetwork network = await manager.CreateStackNetworkAsync("batch", IPNetwork.Parse("10.88.8.0/24"));
+
+        var failure = await Assert.ThrowsAsync<NetlinkException>(() => manager.AttachContainersAsync(network,
+        [
+            new ContainerEndpoint("a", a.Path, IPAddress.Parse("10.88.8.2")),
+            new ContainerEndpoint("b", b.Path, IPAddress.Parse("10.88.8.3")),
+            new ContainerEndpoint("c", missing, IPAddress.Parse("10.88.8.4")),
+        ]));
+        IReadOnlyList<ContainerAttachment> retry = await manager.AttachContainersAsync(network,
+        [
+            new ContainerEndpoint("a", a.Path, IPAddress.Parse("10.88.8.2")),
+            new ContainerEndpoint("b", b.Path, IPAddress.Parse("10.88.8.3")),
+        ]);
+
+        Assert.Contains(missing, failure.Message);
+        Assert.Contains(InterfaceNames.HostVeth("batch", "c"), failure.Message);
+        Assert.Equal(2, retry.Count);
+        await box.ListenTcpAsync(b, "b", "10.88.8.3", 7000, "b here");
+        Assert.Equal("b here\n", await TestBox.TryConnectTcpAsync(a, "10.88.8.3", 7000, Timeout));
+    }
+
+    [Fact]
+    public async Task KernelExplanation_ExtendedAck_IsInTheMessage()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        using Rtnetlink nas = await Rtnetlink.OpenAsync(box.Nas.Namespace);
+
+        var e = Assert.Throws<NetlinkException>(() => nas.AddRoute(IPNetwork.Parse("10.99.0.0/24"), IPAddress.Parse("10.77.0.1")));
+
+        Assert.Equal("RTM_NEWROUTE", e.Operation);
+        Assert.Equal("10.99.0.0/24 via 10.77.0.1", e.ObjectName);
+        Assert.StartsWith("kernel: ", e.Detail);
+        Assert.Contains("gateway", e.Detail, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task TwoStacks_GetDifferentSubnetsAndBridges_AvoidingAHostRoute()
     {
         await using TestBox box = await TestBox.CreateAsync();
@@ -161,6 +204,30 @@ public sealed class NetworkManagerTests
         CommandResult addresses = await box.ExecAsync(box.Nas, "ip", "-o", "-4", "addr", "show");
         Assert.Contains($"{gitlab.BridgeName}    inet 10.88.2.1/24", addresses.Stdout);
         Assert.Contains($"{other.BridgeName}    inet 10.88.3.1/24", addresses.Stdout);
+    }
+
+    [Fact]
+    public async Task EnsureStackNetwork_KeepsAHealthyBridge_RepairsAMissingAddress_RejectsAnotherSubnet()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        await using var manager = new NetworkManager(box.Nas.Namespace);
+        NetworkNamespace app = await ContainerNamespaceAsync(box, "app");
+        IPNetwork subnet = IPNetwork.Parse("10.88.11.0/24");
+        StackNetwork created = await manager.EnsureStackNetworkAsync("keep", subnet);
+        await manager.AttachContainerAsync(created, "app", app.Path, IPAddress.Parse("10.88.11.2"));
+        await box.ExecAsync(box.Nas, "ip", "addr", "flush", "dev", created.BridgeName);
+        await box.ExecAsync(box.Nas, "ip", "link", "set", created.BridgeName, "down");
+
+        StackNetwork repaired = await manager.EnsureStackNetworkAsync("keep", subnet);
+        var wrong = await Assert.ThrowsAsync<NetlinkException>(() => manager.EnsureStackNetworkAsync("keep", IPNetwork.Parse("10.88.12.0/24")));
+
+        Assert.Equal(created, repaired);
+        ObservedBridge bridge = Assert.Single((await manager.InspectAsync()).Bridges);
+        Assert.True(bridge.Link.IsUp);
+        Assert.Equal(IPAddress.Parse("10.88.11.1"), Assert.Single(bridge.Addresses).Address);
+        Assert.Single(bridge.Ports); // the container stayed attached
+        Assert.Contains("10.88.11.1/24", wrong.Message);
+        Assert.Contains("10.88.12.0/24", wrong.Message);
     }
 
     [Fact]

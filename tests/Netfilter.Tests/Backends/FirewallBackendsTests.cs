@@ -1,5 +1,6 @@
 using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Errors;
+using Appliance.Netfilter.Nftables;
 
 namespace Appliance.Netfilter.Tests.Backends;
 
@@ -27,6 +28,15 @@ public sealed class FirewallBackendsTests
     public async Task SelectAsync_AutoWithoutBus_ChoosesNftables()
     {
         Assert.Equal(FirewallBackends.Nftables, await FirewallBackends.SelectAsync("auto", "unix:path=/run/tbnosuch/bus"));
+    }
+
+    [Fact]
+    public async Task Create_Nftables_GivesTheNftablesBackend()
+    {
+        await using IFirewallBackend backend = FirewallBackends.Create("nftables");
+
+        Assert.IsType<NftablesBackend>(backend);
+        Assert.Equal("nftables", backend.Name);
     }
 
     [Fact]

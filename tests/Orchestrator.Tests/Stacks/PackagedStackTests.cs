@@ -109,5 +109,11 @@ public sealed class PackagedStackTests
         ResolvedService probe = stack.FindService("gitlab")!;
         Assert.Equal(["/bin/sh", "-c", "wget -q -O- http://127.0.0.1/-/liveness"], probe.Healthcheck!.Test);
         Assert.Equal([10080, 10022], probe.Ports.Select(p => p.HostPort));
+        Assert.All(probe.Ports, p => Assert.Equal(Exposure.Lan, p.Exposure));
+        var env = probe.Environment.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal("postgresql", env["DB_HOST"]);
+        Assert.Equal("redis", env["REDIS_HOST"]);
+        Assert.Equal(env["DB_PASS"], stack.FindService("postgresql")!.Environment.Single(p => p.Key == "POSTGRES_PASSWORD").Value);
+        Assert.Equal(env["DB_USER"], stack.FindService("postgresql")!.Environment.Single(p => p.Key == "POSTGRES_USER").Value);
     }
 }

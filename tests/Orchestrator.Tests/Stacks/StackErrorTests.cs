@@ -14,11 +14,22 @@ public sealed class StackErrorTests
                 image: nginx
                ports: ["80:80"]
             """);
-        StackDiagnostic d = Assert.Single(result.Errors);
-        Assert.Equal(4, d.Line);
-        Assert.Contains("YAML syntax error", d.Message);
-        Assert.Contains("indentation", d.Message);
-        Assert.Null(result.Stack);
+        result.AssertError(4, 4, "", "YAML syntax error: While parsing a block mapping, did not find expected key. Check the indentation");
+        Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void Rejects_UnclosedQuote_AtTheQuote()
+    {
+        StackLoadResult result = StackTestHelpers.Load("services:\n  web:\n    image: \"nginx\n    ports: []\n");
+        result.AssertError(3, 12, "", "YAML syntax error");
+    }
+
+    [Fact]
+    public void Rejects_UnclosedBracket_AfterTheLastGoodValue()
+    {
+        StackLoadResult result = StackTestHelpers.Load("services:\n  web:\n    image: nginx\n    ports: [\"80:80\"\n  db:\n    image: x\n");
+        result.AssertError(4, 12, "", "not closed");
     }
 
     [Fact]
@@ -27,6 +38,23 @@ public sealed class StackErrorTests
         StackLoadResult result = StackTestHelpers.Load("services:\n  web:\n  \timage: nginx\n");
         result.AssertError(3, 3, "", "tab character in the indentation");
         Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void Rejects_ControlCharacter_AtTheCharacter()
+    {
+        StackLoadResult result = StackTestHelpers.Load("services:\n  web:\n    image: ng\u0000inx\n");
+        result.AssertError(3, 14, "", "character U+0000 is not allowed in a YAML file");
+        Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void Rejects_Directory_AndMissingFile()
+    {
+        StackLoadResult directory = StackLoader.Load(Path.GetTempPath());
+        directory.AssertError(1, 1, "", "this is a directory");
+        StackLoadResult missing = StackLoader.Load("/nonexistent/appliance/stack.yaml");
+        missing.AssertError(1, 1, "", "cannot read the stack file: no such file");
     }
 
     [Fact]

@@ -81,6 +81,30 @@ public sealed class StackFuzzTests
         }
     }
 
+    [Fact]
+    public void LongDependencyChain_LoadsInOrder_WithoutDeepRecursion()
+    {
+        var sb = new StringBuilder("services:\n");
+        const int count = 4_000;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            sb.Append($"  s{i}:\n    image: x\n");
+            if (i > 0)
+            {
+                sb.Append($"    depends_on: [s{i - 1}]\n");
+            }
+        }
+        // On a thread with a 256 KB stack: a recursion per dependency would overflow (and kill the process).
+        StackLoadResult? result = null;
+        var thread = new Thread(() => result = StackLoader.LoadFromText(sb.ToString(), StackTestHelpers.File), maxStackSize: 256 * 1024);
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "loading the chain did not finish");
+        StackLoadResult loaded = result!;
+        loaded.AssertValid();
+        Assert.Equal("s0", loaded.Stack!.Services[0].Name);
+        Assert.Equal($"s{count - 1}", loaded.Stack.Services[^1].Name);
+    }
+
     private static string BillionLaughs(int width, int depth)
     {
         var sb = new StringBuilder("x-0: &a0 [" + string.Join(",", Enumerable.Repeat("\"lol\"", width)) + "]\n");

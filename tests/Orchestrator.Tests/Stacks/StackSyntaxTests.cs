@@ -379,6 +379,33 @@ public sealed class StackSyntaxTests
     }
 
     [Fact]
+    public void Parameters_MapForm_AndCatalog()
+    {
+        StackLoadResult result = StackTestHelpers.Load("""
+            x-appliance:
+              catalog:
+                title: Demo
+                icon: icon.svg
+              parameters:
+                ADMIN_PASSWORD: { generate: secret, length: 16, description: Admin password }
+                PORT: { type: port, default: "8080" }
+            services:
+              web:
+                image: nginx
+                ports: ["${PORT}:80"]
+                environment: { PW: "${ADMIN_PASSWORD}" }
+            """);
+        result.AssertValid();
+        ResolvedStack stack = result.Stack!;
+        Assert.Equal(new CatalogInfo { Title = "Demo", Icon = "icon.svg" }, stack.Catalog);
+        Assert.Equal(["ADMIN_PASSWORD", "PORT"], stack.Parameters.Select(p => p.Name));
+        Assert.Equal(new ResolvedParameter("PORT", ParameterType.Port, "8080", false, null), stack.Parameters[1]);
+        Assert.True(stack.Parameters[0].Generated);
+        Assert.Equal(16, stack.Services[0].Environment.Single().Value.Length);
+        Assert.Equal(8080, stack.Services[0].Ports[0].HostPort);
+    }
+
+    [Fact]
     public void Name_DefaultsToTheFolderName()
     {
         Assert.Equal("demo", StackTestHelpers.Load("services:\n  web:\n    image: nginx\n").Stack!.Name);

@@ -269,7 +269,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                 {
                     if (attributes.Type == Rtnl.NLMSGERR_ATTR_MSG)
                     {
-                        kernelMessage = NetlinkAttributeReader.ReadString(attributes.Payload);
+                        kernelMessage = "kernel: " + NetlinkAttributeReader.ReadString(attributes.Payload);
                     }
                 }
             }

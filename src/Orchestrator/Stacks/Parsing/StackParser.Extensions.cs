@@ -16,8 +16,37 @@ internal sealed partial class StackParser
         {
             return null;
         }
-        var catalog = new CatalogInfo();
+        CatalogInfo? catalog = null;
         var schedules = new List<ScheduleDefinition>();
+        foreach ((YScalar key, YNode value) in map.Entries)
+        {
+            string p = Join(path, key.Value);
+            switch (key.Value)
+            {
+                case "catalog":
+                    catalog = Catalog(value, p);
+                    break;
+                case "parameters":
+                    break; // read before interpolation (ReadParameters)
+                case "schedules":
+                    schedules = Schedules(value, p);
+                    break;
+                default:
+                    Unknown(key, path, ["catalog", "parameters", "schedules"]);
+                    break;
+            }
+        }
+        return new StackExtension { Catalog = catalog, Parameters = parameters, Schedules = schedules };
+    }
+
+    private CatalogInfo? Catalog(YNode node, string path)
+    {
+        YMapping? map = Mapping(node, path, "a mapping with title, description, version, category, icon, website");
+        if (map is null)
+        {
+            return null;
+        }
+        var catalog = new CatalogInfo();
         foreach ((YScalar key, YNode value) in map.Entries)
         {
             string p = Join(path, key.Value);
@@ -41,37 +70,59 @@ internal sealed partial class StackParser
                 case "website":
                     catalog = catalog with { Website = Text(value, p, "a URL") };
                     break;
-                case "parameters":
-                    break; // read before interpolation (ReadParameters)
-                case "schedules":
-                    schedules = Schedules(value, p);
-                    break;
                 default:
-                    Unknown(key, path, ["title", "description", "version", "category", "icon", "website", "parameters", "schedules"]);
+                    Unknown(key, path, ["title", "description", "version", "category", "icon", "website"]);
                     break;
             }
         }
-        return new StackExtension { Catalog = catalog, Parameters = parameters, Schedules = schedules };
+        return catalog;
     }
 
     private List<ParameterDefinition> Parameters(YNode node, string path)
     {
         var result = new List<ParameterDefinition>();
-        if (node is not YSequence list)
+        // A list of {name: X, ...}, or a mapping X: {...} (the key is the name).
+        var items = new List<(YNode Node, string Path, YScalar? Name)>();
+        if (node is YSequence list)
+        {
+            for (int i = 0; i < list.Items.Count; i++)
+            {
+                items.Add((list.Items[i], Index(path, i), null));
+            }
+        }
+        else if (node is YMapping byName)
+        {
+            foreach ((YScalar key, YNode value) in byName.Entries)
+            {
+                items.Add((value, Join(path, key.Value), key));
+            }
+        }
+        else
         {
             TypeError(node, path, "a list of parameters like - {name: DB_PASSWORD, generate: secret}");
             return result;
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < list.Items.Count; i++)
+        foreach ((YNode itemNode, string p, YScalar? nameKey) in items)
         {
-            string p = Index(path, i);
-            YMapping? map = Mapping(list.Items[i], p, "a parameter mapping with name:");
+            YMapping? map = itemNode is YScalar { IsNull: true } && nameKey is not null ? new YMapping(itemNode.Start) : Mapping(itemNode, p, "a parameter mapping with name:");
             if (map is null)
             {
                 continue;
             }
             var parameter = new ParameterDefinition { Name = "", Location = map.Start };
+            if (nameKey is not null)
+            {
+                if (IsVariableName(nameKey.Value))
+                {
+                    parameter = parameter with { Name = nameKey.Value, Location = nameKey.Start };
+                }
+                else
+                {
+                    _d.Error(nameKey.Start, p, "a parameter name is a variable name: letters, digits and '_', not starting with a digit, e.g. DB_PASSWORD");
+                    continue;
+                }
+            }
             bool typeGiven = false;
             foreach ((YScalar key, YNode value) in map.Entries)
             {
@@ -139,7 +190,7 @@ internal sealed partial class StackParser
             }
             if (parameter.Name.Length == 0)
             {
-                if (map.Get("name") is null)
+                if (map.Get("name") is null && nameKey is null)
                 {
                     _d.Error(map.Start, p, "a parameter needs 'name:', e.g. name: DB_PASSWORD");
                 }

@@ -446,21 +446,42 @@ internal sealed class StackResolver
         }
     }
 
-    /// <summary>Services ordered so each comes after its dependencies (file order otherwise); reports every cycle.</summary>
+    /// <summary>
+    /// Services ordered so each comes after its dependencies (file order otherwise); reports every cycle.
+    /// Iterative depth-first search: a chain of thousands of services cannot overflow the stack.
+    /// </summary>
     private List<string> DependencyOrder(IReadOnlyList<ServiceDefinition> services, Dictionary<string, ServiceDefinition> byName)
     {
         var order = new List<string>(services.Count);
-        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 0 new, 1 on stack, 2 done
-        var stack = new List<string>();
+        var state = new Dictionary<string, int>(StringComparer.Ordinal); // absent: new, 1: on the path, 2: done
+        var path = new List<string>();
+        var next = new List<int>(); // per path entry: index of the next depends_on entry to look at
         var reportedCycles = new HashSet<string>(StringComparer.Ordinal);
 
-        void Visit(string name)
+        foreach (ServiceDefinition root in services)
         {
-            state[name] = 1;
-            stack.Add(name);
-            ServiceDefinition service = byName[name];
-            foreach (DependencyDefinition dependency in service.DependsOn)
+            if (state.ContainsKey(root.Name))
             {
+                continue;
+            }
+            state[root.Name] = 1;
+            path.Add(root.Name);
+            next.Add(0);
+            while (path.Count > 0)
+            {
+                string name = path[^1];
+                IReadOnlyList<DependencyDefinition> dependsOn = byName[name].DependsOn;
+                int i = next[^1];
+                if (i >= dependsOn.Count)
+                {
+                    state[name] = 2;
+                    order.Add(name);
+                    path.RemoveAt(path.Count - 1);
+                    next.RemoveAt(next.Count - 1);
+                    continue;
+                }
+                next[^1] = i + 1;
+                DependencyDefinition dependency = dependsOn[i];
                 if (!byName.ContainsKey(dependency.Service) || dependency.Service == name)
                 {
                     continue;
@@ -468,30 +489,20 @@ internal sealed class StackResolver
                 state.TryGetValue(dependency.Service, out int s);
                 if (s == 0)
                 {
-                    Visit(dependency.Service);
+                    state[dependency.Service] = 1;
+                    path.Add(dependency.Service);
+                    next.Add(0);
                 }
                 else if (s == 1)
                 {
-                    int start = stack.IndexOf(dependency.Service);
-                    List<string> cycle = stack.GetRange(start, stack.Count - start);
-                    string canonical = string.Join(" ", cycle.Order(StringComparer.Ordinal));
-                    if (reportedCycles.Add(canonical))
+                    int start = path.IndexOf(dependency.Service);
+                    List<string> cycle = path.GetRange(start, path.Count - start);
+                    if (reportedCycles.Add(string.Join(" ", cycle.Order(StringComparer.Ordinal))))
                     {
                         string text = string.Join(" -> ", cycle.Append(dependency.Service));
                         _d.Error(dependency.Location, dependency.Path, $"dependency cycle: {text}; no service in it could ever start. Remove one of these depends_on entries");
                     }
                 }
-            }
-            stack.RemoveAt(stack.Count - 1);
-            state[name] = 2;
-            order.Add(name);
-        }
-
-        foreach (ServiceDefinition service in services)
-        {
-            if (!state.ContainsKey(service.Name))
-            {
-                Visit(service.Name);
             }
         }
         return order;

@@ -14,7 +14,7 @@ internal static class YamlTreeReader
     /// <summary>Nesting deeper than this is refused (a stack file needs about six levels).</summary>
     public const int MaxDepth = 64;
 
-    /// <summary>A document that would expand to more nodes than this through aliases is refused.</summary>
+    /// <summary>A document whose aliases (and merge keys) would add more nodes than this is refused.</summary>
     public const long MaxExpandedNodes = 100_000;
 
     public static YNode? Read(string text, DiagnosticBag diagnostics)
@@ -46,31 +46,41 @@ internal static class YamlTreeReader
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
         {
             // YamlDotNet's scanner throws these on some malformed input instead of a YamlException.
-            diagnostics.Error(reader.LastPosition, "", $"YAML syntax error after this point ({ex.Message.TrimEnd('.')}). Check the indentation, quotes and brackets from here on");
+            _ = ex; // YamlDotNet's own text ("Operation is not valid due to the current state of the object") helps nobody.
+            diagnostics.Error(reader.LastPosition, "", "YAML syntax error after this point: the YAML reader could not go on. Look for a '[', '{' or quote that is not closed, or a wrong indentation, from here on");
             return null;
         }
     }
 
-    /// <summary>Reports characters YAML does not allow (control characters, lone surrogates), each at its position.</summary>
+    /// <summary>Reports characters YAML does not allow (control characters, lone surrogates), each at its position (the first few).</summary>
     private static bool ReportUnprintable(string text, DiagnosticBag diagnostics)
     {
+        const int MaxReported = 5;
         int line = 1;
         int column = 1;
-        int reported = 0;
+        int found = 0;
+        SourceLocation first = default;
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            bool ok;
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++;
                 column++;
                 continue;
             }
-            ok = c is '\t' or '\n' or '\r' or '\u0085' or (>= ' ' and <= '~') or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD');
-            if (!ok && reported++ < 20)
+            bool ok = c is '\t' or '\n' or '\r' or '\u0085' or (>= ' ' and <= '~') or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD');
+            if (!ok)
             {
-                diagnostics.Error(new SourceLocation(line, column), "", $"character U+{(int)c:X4} is not allowed in a YAML file; remove it (was the file saved as text, in UTF-8?)");
+                if (found == 0)
+                {
+                    first = new SourceLocation(line, column);
+                }
+                if (found < MaxReported)
+                {
+                    diagnostics.Error(new SourceLocation(line, column), "", $"character U+{(int)c:X4} is not allowed in a YAML file; remove it");
+                }
+                found++;
             }
             if (c == '\n')
             {
@@ -82,7 +92,11 @@ internal static class YamlTreeReader
                 column++;
             }
         }
-        return reported > 0;
+        if (found > MaxReported)
+        {
+            diagnostics.Error(first, "", $"{found:N0} characters in this file are not allowed in YAML (only the first {MaxReported} are listed); is it a text file saved as UTF-8?");
+        }
+        return found > 0;
     }
 
     private static string CleanMessage(string message)
@@ -122,6 +136,7 @@ internal static class YamlTreeReader
         private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
         private readonly Stack<Frame> _stack = new();
         private YNode? _root;
+        private long _created;
 
         public HashSet<int> TabLines { get; } = [];
 
@@ -255,9 +270,10 @@ internal static class YamlTreeReader
 
         private void CheckSize(YNode node)
         {
-            if (node.ExpandedSize > MaxExpandedNodes)
+            // Only what aliases add counts: a big file written out in full is not an alias bomb.
+            if (node.ExpandedSize - _created > MaxExpandedNodes)
             {
-                diagnostics.Error(node.Start, "", $"this value expands to more than {MaxExpandedNodes:N0} nodes through aliases (a 'billion laughs' pattern); Appliance refuses it. Use fewer nested aliases");
+                diagnostics.Error(node.Start, "", $"through aliases this value expands by more than {MaxExpandedNodes:N0} nodes (a 'billion laughs' pattern); Appliance refuses it. Use fewer nested aliases");
                 throw new TreeAbortedException();
             }
         }
@@ -266,6 +282,10 @@ internal static class YamlTreeReader
 
         private void Attach(YNode node, SourceLocation? aliasAt = null)
         {
+            if (aliasAt is null)
+            {
+                _created++;
+            }
             if (_stack.Count == 0)
             {
                 _root ??= node;

@@ -1,0 +1,75 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Text.Json;
+using Appliance.Orchestrator.Networking;
+
+namespace Appliance.Orchestrator.Engine;
+
+/// <summary>What `up` created for a stack, saved as STATE/engine/stacks/NAME.json so `down`, `ps` and `logs` work from any process.</summary>
+internal sealed record DeployedStack(string Name, string File, IReadOnlyList<DeployedService> Services, IReadOnlyList<string> Volumes)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string PathFor(EngineOptions options, string name) => Path.Combine(options.EngineDirectory, "stacks", name + ".json");
+
+    public static DeployedStack? Load(EngineOptions options, string name)
+    {
+        string path = PathFor(options, name);
+        return System.IO.File.Exists(path) ? JsonSerializer.Deserialize<DeployedStack>(System.IO.File.ReadAllText(path), Json) : null;
+    }
+
+    public static IReadOnlyList<DeployedStack> LoadAll(EngineOptions options)
+    {
+        string dir = Path.Combine(options.EngineDirectory, "stacks");
+        return Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, "*.json").Order(StringComparer.Ordinal)
+                .Select(f => JsonSerializer.Deserialize<DeployedStack>(System.IO.File.ReadAllText(f), Json)!).ToList()
+            : [];
+    }
+
+    public void Save(EngineOptions options)
+    {
+        string path = PathFor(options, Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        System.IO.File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, Json));
+        System.IO.File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    public static void Delete(EngineOptions options, string name) => System.IO.File.Delete(PathFor(options, name));
+}
+
+/// <summary>One service of a <see cref="DeployedStack"/>.</summary>
+internal sealed record DeployedService(string Name, string ContainerId, string Image, string Address, IReadOnlyList<string> DependsOn, double StopGraceSeconds);
+
+/// <summary>The IPAM allocations on disk (STATE/engine/ipam.json), so a redeploy keeps subnets and addresses.</summary>
+internal static class IpamFile
+{
+    private sealed record Entry(string Subnet, Dictionary<string, string> Addresses);
+
+    public static IpamState Load(EngineOptions options)
+    {
+        string path = Path.Combine(options.EngineDirectory, "ipam.json");
+        if (!System.IO.File.Exists(path))
+        {
+            return IpamState.Empty;
+        }
+        var entries = JsonSerializer.Deserialize<Dictionary<string, Entry>>(System.IO.File.ReadAllText(path)) ?? new();
+        var stacks = entries.ToDictionary(
+            e => e.Key,
+            e => new StackSubnet(e.Key, IPNetwork.Parse(e.Value.Subnet),
+                e.Value.Addresses.ToDictionary(a => a.Key, a => IPAddress.Parse(a.Value))
+                    .ToImmutableSortedDictionary(StringComparer.Ordinal)));
+        return new IpamState(stacks.ToImmutableSortedDictionary(StringComparer.Ordinal));
+    }
+
+    public static void Save(EngineOptions options, IpamState state)
+    {
+        Directory.CreateDirectory(options.EngineDirectory);
+        string path = Path.Combine(options.EngineDirectory, "ipam.json");
+        var entries = state.Stacks.ToDictionary(
+            s => s.Key,
+            s => new Entry(s.Value.Subnet.ToString(), s.Value.Addresses.ToDictionary(a => a.Key, a => a.Value.ToString())));
+        System.IO.File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(entries));
+        System.IO.File.Move(path + ".tmp", path, overwrite: true);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using Appliance.Netfilter.Backends;
+using Appliance.Netfilter.Intent;
+using Appliance.Orchestrator.Networking;
+using Appliance.Orchestrator.Stacks.Resolved;
+using StackNetwork = Appliance.Netfilter.Intent.StackNetwork;
+
+namespace Appliance.Orchestrator.Firewall;
+
+/// <summary>
+/// The one place the box's firewall intent is assembled and applied: the owner's settings (LAN
+/// subnets, host services such as the admin UI and SSH) plus one <see cref="StackNetwork"/> per
+/// deployed stack. Every change applies the whole intent through the backend, which turns it
+/// into one atomic transaction (element changes where the table's shape is unchanged). Changes
+/// are serialised; <see cref="Intent"/> is an immutable snapshot for the UI and explain.
+/// </summary>
+public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
+{
+    private readonly IFirewallBackend _backend;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private FirewallIntent _settings;
+    private ImmutableSortedDictionary<string, StackNetwork> _stacks = ImmutableSortedDictionary<string, StackNetwork>.Empty;
+
+    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings)
+    {
+        _backend = backend;
+        _settings = settings with { Stacks = [] };
+    }
+
+    public string BackendName => _backend.Name;
+
+    /// <summary>The intent as last applied (or about to be).</summary>
+    public FirewallIntent Intent => _settings with { Stacks = _stacks.Values.ToList() };
+
+    /// <summary>The last apply's result (pending confirm window, warnings), if any.</summary>
+    public FirewallApplyResult? LastResult { get; private set; }
+
+    /// <summary>Adds or replaces a stack's network and applies.</summary>
+    public Task<FirewallApplyResult> SetStackAsync(StackNetwork stack, CancellationToken cancellationToken = default) =>
+        ChangeAsync(() => _stacks = _stacks.SetItem(stack.Name, stack), cancellationToken);
+
+    /// <summary>Removes a stack's network (no-op when unknown) and applies.</summary>
+    public Task<FirewallApplyResult> RemoveStackAsync(string stackName, CancellationToken cancellationToken = default) =>
+        ChangeAsync(() => _stacks = _stacks.Remove(stackName), cancellationToken);
+
+    public Task OpenAsync(ResolvedStack stack, StackSubnet subnet, CancellationToken cancellationToken = default) =>
+        SetStackAsync(StackFirewallIntent.For(stack, subnet), cancellationToken);
+
+    public Task CloseAsync(string stackName, CancellationToken cancellationToken = default) =>
+        RemoveStackAsync(stackName, cancellationToken);
+
+    /// <summary>Changes the owner's settings (LAN subnets, host services, mark) and applies.</summary>
+    public Task<FirewallApplyResult> SetSettingsAsync(FirewallIntent settings, CancellationToken cancellationToken = default) =>
+        ChangeAsync(() => _settings = settings with { Stacks = [] }, cancellationToken);
+
+    /// <summary>Re-applies the current intent (after a daemon start, or drift).</summary>
+    public Task<FirewallApplyResult> ApplyAsync(CancellationToken cancellationToken = default) => ChangeAsync(() => { }, cancellationToken);
+
+    public Task ConfirmAsync(CancellationToken cancellationToken = default) => _backend.ConfirmAsync(cancellationToken);
+
+    private async Task<FirewallApplyResult> ChangeAsync(Action change, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        FirewallIntent settings = _settings;
+        ImmutableSortedDictionary<string, StackNetwork> stacks = _stacks;
+        try
+        {
+            change();
+            LastResult = await _backend.ApplyAsync(Intent, cancellationToken);
+            return LastResult;
+        }
+        catch
+        {
+            // The backend leaves the ruleset as it was when a change fails: so does our model.
+            _settings = settings;
+            _stacks = stacks;
+            throw;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        _writer.Dispose();
+    }
+}

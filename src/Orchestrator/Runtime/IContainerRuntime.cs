@@ -1,0 +1,33 @@
+namespace Appliance.Orchestrator.Runtime;
+
+/// <summary>
+/// Runs containers from OCI bundles. The runc implementation (<see cref="RuncRuntime"/>) keeps a
+/// conmon monitor per container, so containers, their logs and exit codes outlive the Appliance
+/// process; a new instance with the same <see cref="RuntimeOptions"/> finds them again.
+/// </summary>
+public interface IContainerRuntime
+{
+    /// <summary>Writes the bundle and creates the container (namespaces, mounts, cgroups); it does not run yet.</summary>
+    Task<ContainerState> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs the process of a created container.</summary>
+    Task StartAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>SIGTERM, then SIGKILL once <paramref name="gracePeriod"/> has passed; returns when it is stopped.</summary>
+    Task<ContainerState> StopAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
+
+    /// <summary>Kills what still runs and removes the container, its monitor and its bundle (logs included). Missing is fine.</summary>
+    Task RemoveAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The container's state, or null when there is no such container.</summary>
+    Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every container under this runtime's root.</summary>
+    Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Runs <paramref name="argv"/> inside a running container with its environment and user.</summary>
+    Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>The container's stdout/stderr lines; with <paramref name="follow"/>, keeps reading until it stops or cancellation.</summary>
+    IAsyncEnumerable<LogLine> LogsAsync(string id, bool follow, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,176 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Reconcile;
+using Appliance.Orchestrator.Stacks;
+using Appliance.Orchestrator.State;
+
+namespace Appliance.Web.Hosting;
+
+/// <summary>
+/// The daemon's own endpoints: <c>GET /api/health</c> (anonymous, for systemd and monitors) and <c>/api/daemon/*</c>
+/// (status, events and their live stream, stacks as deployed, deploy/remove through persisted plans). Over TCP they
+/// need the web UI's authentication; over the unix socket the caller is root.
+/// </summary>
+public static partial class DaemonApi
+{
+    public static readonly string Version =
+        typeof(DaemonApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
+
+    private const string NoEngine = "the container engine is not connected to this daemon, so stacks cannot be deployed or removed yet";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    private static partial Regex StackName();
+
+    public static WebApplication MapDaemonApi(this WebApplication app)
+    {
+        DaemonOptions options = app.Services.GetRequiredService<DaemonOptions>();
+        app.MapGet("/api/health", () => Results.Json(new HealthResponse("ok", Version, (DateTimeOffset.UtcNow - options.StartedAt).TotalSeconds)))
+            .AllowAnonymous();
+
+        RouteGroupBuilder api = app.MapGroup("/api/daemon").AddEndpointFilter(UnixSocketIdentity.RequireCaller);
+
+        api.MapGet("/status", async (StackRepository stacks, IServiceProvider services, IStateStore store, CancellationToken ct) =>
+            Results.Json(new DaemonStatusResponse(Version, options.StartedAt, options.StateDir, store.DatabasePath,
+                services.GetService<IStackRuntime>() is not null, (await stacks.ListStacksAsync(ct)).Count, (await stacks.UnfinishedAsync(ct)).Count,
+                ProcessRss())));
+
+        api.MapGet("/events", async (EventLog events, string? stack, int? max, long? after, CancellationToken ct) =>
+            Results.Json((await events.RecentAsync(stack, max ?? 100, after ?? 0, ct)).Select(EventResponse.From)));
+
+        api.MapGet("/events/stream", async (HttpContext context, EventLog events, string? stack, CancellationToken ct) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await context.Response.Body.FlushAsync(ct);
+            try
+            {
+                await foreach (ApplianceEventRecord e in events.WatchAsync(ct))
+                {
+                    if (stack is null || e.Stack == stack)
+                    {
+                        await context.Response.WriteAsync($"id: {e.Id}\ndata: {JsonSerializer.Serialize(EventResponse.From(e), JsonBody.Options)}\n\n", ct);
+                        await context.Response.Body.FlushAsync(ct);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // the client went away
+            }
+        });
+
+        api.MapPost("/events", async (HttpRequest request, EventLog events, CancellationToken ct) =>
+        {
+            (NoteRequest? note, IResult? error) = await JsonBody.ReadAsync<NoteRequest>(request, """{"message": "replaced disk 2", "stack": "gitlab"}""", 16 * 1024, ct);
+            if (error is not null)
+            {
+                return error;
+            }
+            if (string.IsNullOrWhiteSpace(note!.Message) || note.Message.Length > 2000)
+            {
+                return JsonBody.BadRequest("message: write 1 to 2000 characters");
+            }
+            if (note.Stack is not null && !StackName().IsMatch(note.Stack))
+            {
+                return BadStackName(note.Stack);
+            }
+            ApplianceEventRecord stored = await events.PublishAsync(EventKind.Note, note.Stack, null, note.Message, "note by " + Caller(request.HttpContext), ct);
+            return Results.Json(EventResponse.From(stored), statusCode: StatusCodes.Status201Created);
+        });
+
+        api.MapGet("/stacks", async (StackRepository stacks, IServiceProvider services, CancellationToken ct) =>
+        {
+            IStackRuntime? runtime = services.GetService<IStackRuntime>();
+            var list = new List<StackSummary>();
+            foreach (StackRecord stack in await stacks.ListStacksAsync(ct))
+            {
+                IReadOnlyList<ServiceSummary> observed = runtime is null ? [] :
+                    [.. (await runtime.InspectAsync(stack.Name, ct)).Services.Select(s => new ServiceSummary(s.Service, s.State.ToString().ToLowerInvariant(), "none", s.ExitCode))];
+                list.Add(new StackSummary(stack.Name, stack.Version, stack.DesiredState, stack.UpdatedAt, observed));
+            }
+            return Results.Json(list);
+        });
+
+        api.MapGet("/stacks/{name}/deployments", async (string name, StackRepository stacks, CancellationToken ct) =>
+            !StackName().IsMatch(name) ? BadStackName(name) :
+            Results.Json((await stacks.DeploymentsAsync(name, ct)).Select(d => new DeploymentSummary(d.Version, d.Status, d.Error, d.CreatedAt, d.FinishedAt))));
+
+        api.MapPut("/stacks/{name}", async (string name, HttpRequest request, IServiceProvider services, CancellationToken ct) =>
+        {
+            if (!StackName().IsMatch(name))
+            {
+                return BadStackName(name);
+            }
+            (DeployRequest? deploy, IResult? error) = await JsonBody.ReadAsync<DeployRequest>(request, """{"stackFile": "services: ...", "parameters": {"DOMAIN": "git.example"}}""", JsonBody.DefaultLimit, ct);
+            if (error is not null)
+            {
+                return error;
+            }
+            IReadOnlyDictionary<string, string> parameters = deploy!.Parameters ?? [];
+            StackLoadResult loaded = StackLoader.LoadFromText(deploy.StackFile, StackFiles.PathOf(options.StateDir, name), parameters);
+            if (loaded.HasErrors)
+            {
+                string[] problems = [.. loaded.Errors.Select(d => d.ToString())];
+                return Results.Json(new ErrorResponse($"the stack file of '{name}' has {problems.Length} error(s); nothing was changed", problems),
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+            if (services.GetService<Deployer>() is not { } deployer)
+            {
+                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            try
+            {
+                DeployResult result = await deployer.DeployAsync(name, deploy.StackFile, parameters, ct);
+                return Results.Json(new OperationResponse(result.Succeeded, result.Stack, result.Version, result.Message),
+                    statusCode: result.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
+            }
+            catch (StateConflictException e)
+            {
+                return Results.Json(new ErrorResponse(e.Message), statusCode: StatusCodes.Status409Conflict);
+            }
+        });
+
+        api.MapDelete("/stacks/{name}", async (string name, bool? volumes, IServiceProvider services, CancellationToken ct) =>
+        {
+            if (!StackName().IsMatch(name))
+            {
+                return BadStackName(name);
+            }
+            if (services.GetService<Deployer>() is not { } deployer)
+            {
+                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            try
+            {
+                DeployResult result = await deployer.RemoveAsync(name, volumes == true, ct);
+                return Results.Json(new OperationResponse(result.Succeeded, result.Stack, result.Version, result.Message));
+            }
+            catch (StateConflictException e)
+            {
+                return Results.Json(new ErrorResponse(e.Message), statusCode: e.Message.StartsWith("there is no stack", StringComparison.Ordinal)
+                    ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict);
+            }
+        });
+        return app;
+    }
+
+    private static IResult BadStackName(string name) => JsonBody.BadRequest(
+        $"'{name}' is not a stack name; use 1 to 32 lower-case letters, digits and '-', starting with a letter or digit, e.g. gitlab");
+
+    private static string Caller(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+
+    /// <summary>Resident set size of this process, from /proc/self/status (VmRSS).</summary>
+    public static long ProcessRss()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return 0;
+    }
+}

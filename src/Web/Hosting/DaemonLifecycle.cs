@@ -1,0 +1,63 @@
+using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Reconcile;
+
+namespace Appliance.Web.Hosting;
+
+/// <summary>
+/// Records the daemon's start and stop as events and, when an engine is registered, resumes interrupted plans and
+/// runs the reconcile loop: once at start (boot rules for restart policies), then every <see cref="DaemonOptions.ReconcileInterval"/>.
+/// It runs after the API is serving, so a slow engine never delays start-up.
+/// </summary>
+public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, IServiceProvider services, ILogger<DaemonLifecycle> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await events.PublishAsync(EventKind.Daemon, null, null, "daemon started",
+            $"pid {Environment.ProcessId}, version {DaemonApi.Version}, state '{options.StateDir}'", stoppingToken);
+        Deployer? deployer = services.GetService<Deployer>();
+        Reconciler? reconciler = services.GetService<Reconciler>();
+        if (deployer is null || reconciler is null)
+        {
+            DaemonLog.NoEngine(logger);
+            return;
+        }
+        bool atStart = true;
+        using var timer = new PeriodicTimer(options.ReconcileInterval);
+        do
+        {
+            try
+            {
+                if (atStart)
+                {
+                    foreach (DeployResult resumed in await deployer.RecoverAsync(stoppingToken))
+                    {
+                        DaemonLog.Resumed(logger, resumed.Stack, resumed.Message);
+                    }
+                }
+                ReconcileReport report = await reconciler.ReconcileAsync(atStart, stoppingToken);
+                foreach (string action in report.Actions)
+                {
+                    DaemonLog.ReconcileAction(logger, action);
+                }
+                atStart = false;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                DaemonLog.ReconcileFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private int _stopped;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+        await events.PublishAsync(EventKind.Daemon, null, null, "daemon stopping", "asked to stop (SIGTERM or Ctrl-C)", cancellationToken);
+    }
+}

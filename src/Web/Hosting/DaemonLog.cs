@@ -1,0 +1,20 @@
+namespace Appliance.Web.Hosting;
+
+/// <summary>The daemon's log messages (fixed event ids, quoted identifiers).</summary>
+internal static partial class DaemonLog
+{
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Appliance daemon serving: state '{StateDir}', socket '{SocketPath}', port {Port}, started in {StartMs} ms")]
+    public static partial void Serving(ILogger logger, string stateDir, string socketPath, int port, long startMs);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "No container engine is registered: stacks cannot be deployed or reconciled by this build")]
+    public static partial void NoEngine(ILogger logger);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Error, Message = "Reconcile pass failed")]
+    public static partial void ReconcileFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Information, Message = "Reconcile: {Action}")]
+    public static partial void ReconcileAction(ILogger logger, string action);
+
+    [LoggerMessage(EventId = 9005, Level = LogLevel.Information, Message = "Resumed plan of '{Stack}': {Message}")]
+    public static partial void Resumed(ILogger logger, string stack, string message);
+}

@@ -1,0 +1,32 @@
+namespace Appliance.Web.Hosting;
+
+/// <summary>How `appliance serve` was started.</summary>
+public sealed record DaemonOptions
+{
+    public const string DefaultStateDir = "/var/lib/appliance";
+    public const string DefaultSocketPath = "/run/appliance/appliance.sock";
+
+    /// <summary>SQLite database, images, volumes.</summary>
+    public string StateDir { get; init; } = DefaultStateDir;
+
+    /// <summary>TCP port of the web UI and the REST API; 0 means none (socket only).</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>Address the TCP listener binds (all addresses by default).</summary>
+    public string ListenAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>The root-only unix socket the CLI talks to (mode 0600, in a 0700 directory).</summary>
+    public string SocketPath { get; init; } = DefaultSocketPath;
+
+    /// <summary>A network namespace (nsfs path) the daemon serves and manages stacks in, instead of the machine's own.</summary>
+    public string? NetworkNamespacePath { get; init; }
+
+    /// <summary>`--firewall-backend`: auto (firewalld when it runs, else nftables), nftables, firewalld or none.</summary>
+    public string FirewallBackend { get; init; } = "auto";
+
+    /// <summary>How often the reconcile loop compares desired and observed state.</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>When the process started (for the start-to-serving measurement).</summary>
+    public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+}

@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using Appliance.TestSupport;
+using Appliance.Web.Cli;
+using Appliance.Web.Hosting;
+
+namespace Appliance.Integration.Tests.Daemon;
+
+/// <summary>Starts `appliance serve` as a child process with its state and socket in the box's temp dir,
+/// listening on port 8080 inside the box's nas namespace (--netns). Killed by the box's teardown.</summary>
+internal sealed class DaemonProcess
+{
+    public static readonly string AppliancePath = Path.Combine(AppContext.BaseDirectory, "appliance.dll");
+
+    private DaemonProcess(TestBox box, string stateDir, string socketPath, BackgroundProcess process)
+    {
+        Box = box;
+        StateDir = stateDir;
+        SocketPath = socketPath;
+        Process = process;
+    }
+
+    public TestBox Box { get; }
+
+    public string StateDir { get; }
+
+    public string SocketPath { get; }
+
+    public BackgroundProcess Process { get; }
+
+    public static string StateDirOf(TestBox box) => Path.Combine(box.TempDir, "state");
+
+    public static string SocketOf(TestBox box) => Path.Combine(box.TempDir, "run", "appliance.sock");
+
+    /// <summary>Starts the daemon in the machine's namespace, serving TCP inside the box's nas namespace; returns once /api/health answers.</summary>
+    public static async Task<DaemonProcess> StartAsync(TestBox box, bool waitUntilServing = true)
+    {
+        Directory.CreateDirectory(box.TempDir);
+        string stateDir = StateDirOf(box);
+        string socket = SocketOf(box);
+        BackgroundProcess process = box.StartOnMachine(["dotnet", AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
+            "--port", "8080", "--netns", box.Nas.NamespacePath]);
+        var daemon = new DaemonProcess(box, stateDir, socket, process);
+        if (waitUntilServing)
+        {
+            await daemon.WaitServingAsync();
+        }
+        return daemon;
+    }
+
+    public async Task WaitServingAsync()
+    {
+        using DaemonClient client = Client();
+        await Poll.UntilAsync(async () =>
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"the daemon exited with {Process.ExitCode} before serving:\n{Process.Output}");
+            }
+            try
+            {
+                return (await client.GetAsync<HealthResponse>("api/health")).Status == "ok";
+            }
+            catch (DaemonClientException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), () => $"the daemon did not serve /api/health on '{SocketPath}'. Output:\n{Process.Output}");
+    }
+
+    public DaemonClient Client() => new(SocketPath);
+
+    /// <summary>A raw HttpClient over the unix socket (for requests the typed client would never send).</summary>
+    public HttpClient RawClient()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+                    System.Net.Sockets.ProtocolType.Unspecified);
+                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(SocketPath), ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri("http://appliance/") };
+    }
+
+    public async Task<EventResponse> NoteAsync(HttpClient http, string message, CancellationToken cancellationToken = default)
+    {
+        using HttpResponseMessage response = await http.PostAsJsonAsync("api/daemon/events", new NoteRequest(message), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<EventResponse>(JsonBody.Options, cancellationToken))!;
+    }
+
+    public async Task StopAsync(int signal, TimeSpan timeout)
+    {
+        Process.Signal(signal);
+        using var cts = new CancellationTokenSource(timeout);
+        await Process.WaitForExitAsync(cts.Token);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Appliance.Orchestrator.Events;
+using Appliance.TestSupport;
+using Appliance.Web.Cli;
+using Appliance.Web.Hosting;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Integration.Tests.Daemon;
+
+public sealed class DaemonTests
+{
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+
+    [Fact]
+    public async Task Serve_AnswersHealth_OnRootOnlySocket_AndOnTheLan()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box);
+
+        Assert.True(OperatingSystem.IsLinux());
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(daemon.SocketPath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(daemon.SocketPath)!));
+        }
+        CommandResult health = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "5", $"http://{TestBox.NasLanAddress}:8080/api/health");
+        Assert.Contains("\"status\":\"ok\"", health.Stdout);
+        CommandResult status = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+            $"http://{TestBox.NasLanAddress}:8080/api/daemon/status");
+        Assert.Equal("401", status.Stdout);
+        CommandResult machine = await Command.RunAsync("curl", "-s", "-m", "2", "http://127.0.0.1:8080/api/health");
+        Assert.DoesNotContain(daemon.StateDir, machine.Stdout);
+
+        using DaemonClient client = daemon.Client();
+        DaemonStatusResponse own = await client.GetAsync<DaemonStatusResponse>("api/daemon/status");
+        Assert.Equal(Path.Combine(daemon.StateDir, "appliance.db"), own.Database);
+    }
+
+    [Fact]
+    public async Task Restart_BringsStateBack_AndSigtermRecordsTheStop()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess first = await DaemonProcess.StartAsync(box);
+        using (HttpClient http = first.RawClient())
+        {
+            await first.NoteAsync(http, "before restart");
+        }
+        await first.StopAsync(SigTerm, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, first.Process.ExitCode);
+        Assert.False(File.Exists(first.SocketPath), "a clean stop removes its socket");
+
+        DaemonProcess second = await DaemonProcess.StartAsync(box);
+        using DaemonClient client = second.Client();
+        EventResponse[] events = await client.GetAsync<EventResponse[]>("api/daemon/events?max=100");
+        Assert.Equal(["daemon started", "before restart", "daemon stopping", "daemon started"], events.Select(e => e.Message));
+    }
+
+    [Fact]
+    public async Task SecondDaemon_OnSameStateDir_IsRefused_WithTheReason()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess first = await DaemonProcess.StartAsync(box);
+        BackgroundProcess second = box.StartOnMachine(["dotnet", DaemonProcess.AppliancePath, "serve", "--state-dir", first.StateDir,
+            "--socket", Path.Combine(box.TempDir, "other.sock"), "--port", "0"]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await second.WaitForExitAsync(cts.Token);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains($"another Appliance daemon (pid {first.Process.Id}) already uses the state directory", second.Output);
+        using DaemonClient client = first.Client();
+        Assert.Equal("ok", (await client.GetAsync<HealthResponse>("api/health")).Status);
+    }
+
+    [Fact]
+    public async Task Sigkill_DuringWriteLoop_LosesNoAcknowledgedRow_AndDatabaseIsIntact()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box);
+        var acknowledged = new ConcurrentBag<(long Id, string Message)>();
+        using var stopWriters = new CancellationTokenSource();
+        Task[] writers = [.. Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            using HttpClient http = daemon.RawClient();
+            for (int i = 0; !stopWriters.IsCancellationRequested; i++)
+            {
+                string message = $"writer {w} row {i}";
+                try
+                {
+                    EventResponse stored = await daemon.NoteAsync(http, message, stopWriters.Token);
+                    acknowledged.Add((stored.Id, message));
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+                {
+                    return; // the daemon died mid-request: that row was never acknowledged
+                }
+            }
+        }))];
+
+        await Poll.UntilAsync(() => acknowledged.Count >= 200, TimeSpan.FromSeconds(60), () => $"only {acknowledged.Count} rows acknowledged");
+        await daemon.StopAsync(SigKill, TimeSpan.FromSeconds(30));
+        int atKill = acknowledged.Count;
+        await stopWriters.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.Equal(137, daemon.Process.ExitCode);
+
+        string database = Path.Combine(daemon.StateDir, "appliance.db");
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync();
+            using SqliteCommand check = connection.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check";
+            Assert.Equal("ok", (string)(await check.ExecuteScalarAsync())!);
+            using SqliteCommand rows = connection.CreateCommand();
+            rows.CommandText = "SELECT id, message FROM events WHERE kind = 'note'";
+            var stored = new Dictionary<long, string>();
+            using SqliteDataReader reader = await rows.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                stored[reader.GetInt64(0)] = reader.GetString(1);
+            }
+            (long Id, string Message)[] lost = [.. acknowledged.Where(a => !stored.TryGetValue(a.Id, out string? m) || m != a.Message)];
+            Assert.True(lost.Length == 0, $"{lost.Length} of {acknowledged.Count} acknowledged rows are missing after SIGKILL, e.g. {string.Join(", ", lost.Take(3))}");
+            Assert.True(atKill >= 200);
+        }
+
+        // A new daemon takes over the same state dir and socket (stale socket, lock released by the kernel).
+        DaemonProcess again = await DaemonProcess.StartAsync(box);
+        using DaemonClient client = again.Client();
+        // Both "daemon started" events, every acknowledged note, and at most one in-flight note per writer that committed
+        // before the kill but whose answer never arrived.
+        int total = (await client.GetAsync<EventResponse[]>("api/daemon/events?max=10000")).Length;
+        Assert.InRange(total, acknowledged.Count + 2, acknowledged.Count + 2 + writers.Length);
+    }
+
+    [Fact]
+    public async Task BadInput_Gets4xx_WithTheError_AndStateStays()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box);
+        using HttpClient http = daemon.RawClient();
+        await daemon.NoteAsync(http, "the only note");
+
+        async Task<(HttpStatusCode Status, string Body)> Send(HttpMethod method, string path, string body, string type = "application/json")
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, type) };
+            using HttpResponseMessage response = await http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        (HttpStatusCode status, string body) = await Send(HttpMethod.Post, "api/daemon/events", "{\"message\": \"x\"");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("not well-formed JSON", body);
+
+        (status, body) = await Send(HttpMethod.Post, "api/daemon/events", "{\"message\": 42}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("$.message has a value of the wrong type", body);
+
+        (status, body) = await Send(HttpMethod.Post, "api/daemon/events", "{\"message\": \"x\", \"severity\": 3}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("$.severity is not a field this endpoint knows", body);
+
+        (status, body) = await Send(HttpMethod.Post, "api/daemon/events", "{\"stack\": \"gitlab\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("message", body);
+
+        (status, body) = await Send(HttpMethod.Post, "api/daemon/events", "message=x", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+
+        (status, body) = await Send(HttpMethod.Post, "api/daemon/events", "{\"message\": \"" + new string('a', 64 * 1024) + "\"}");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("larger than 16 KiB", body);
+
+        (status, body) = await Send(HttpMethod.Put, "api/daemon/stacks/gitlab", "{\"stackFile\": \"" + new string('a', 3 * 1024 * 1024) + "\"}");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+
+        (status, body) = await Send(HttpMethod.Put, "api/daemon/stacks/Git..lab", "{\"stackFile\": \"services: {}\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("is not a stack name", body);
+
+        (status, body) = await Send(HttpMethod.Put, "api/daemon/stacks/gitlab", "{\"stackFile\": \"services: {}\", \"parameters\": [1, 2]}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("$.parameters has a value of the wrong type", body);
+
+        (status, body) = await Send(HttpMethod.Post, "api/daemon/events", "null");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+
+        using DaemonClient client = daemon.Client();
+        EventResponse[] events = await client.GetAsync<EventResponse[]>("api/daemon/events?max=100");
+        Assert.Equal(["daemon started", "the only note"], events.Select(e => e.Message));
+        Assert.Equal("ok", (await client.GetAsync<HealthResponse>("api/health")).Status);
+    }
+
+    [Fact]
+    public async Task Cli_Events_TalksToDaemon_OverTheSocket_AndSaysWhenItIsNotRunning()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        string socket = DaemonProcess.SocketOf(box);
+        CommandResult down = await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "events", "--daemon-socket", socket]);
+        Assert.Equal(1, down.ExitCode);
+        Assert.Contains("the Appliance daemon is not running", down.Stderr);
+
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box);
+        (await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "events", "note", "disk 2 replaced", "--daemon-socket", socket])).EnsureSuccess();
+        CommandResult events = (await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "events", "--daemon-socket", socket])).EnsureSuccess();
+        Assert.Contains("daemon started", events.Stdout);
+        Assert.Contains($"{EventKind.Note,-9}: disk 2 replaced (note by root)", events.Stdout);
+        CommandResult stacks = (await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "stack", "ls", "--daemon-socket", socket])).EnsureSuccess();
+        Assert.Contains("no stacks deployed", stacks.Stdout);
+        _ = daemon;
+    }
+}

@@ -1,0 +1,437 @@
+using System.Formats.Tar;
+using Appliance.Orchestrator.Images;
+using Appliance.TestSupport;
+using Appliance.TestSupport.Registry;
+
+namespace Appliance.Integration.Tests.Images;
+
+/// <summary>Pulls from the local docker-registry (and proxies in front of it) into a store under /tmp/PREFIX-store.</summary>
+[Collection(RegistryFixture.Collection)]
+public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
+{
+    private readonly string _prefix = TestPrefix.New();
+    private readonly List<IAsyncDisposable> _disposables = new();
+    private readonly List<string> _rootfs = new();
+    private ImageStore _store = null!;
+
+    private string Dir => Path.Combine(Path.GetTempPath(), _prefix + "-images");
+
+    private LocalRegistry Registry => fixture.Registry;
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Dir);
+        _store = NewStore();
+        return Task.CompletedTask;
+    }
+
+    private ImageStore NewStore(HttpMessageHandler? handler = null, RegistryCredentialStore? credentials = null, string? platform = null) =>
+        new(new ImageStoreOptions { Root = Path.Combine(Dir, "store"), HttpHandler = handler, Credentials = credentials, Platform = platform });
+
+    public async Task DisposeAsync()
+    {
+        var failures = new List<string>();
+        foreach (string containerDir in _rootfs)
+        {
+            try
+            {
+                await _store.RemoveRootfsAsync(containerDir);
+            }
+            catch (Exception e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        _store.Dispose();
+        foreach (IAsyncDisposable disposable in _disposables.AsEnumerable().Reverse())
+        {
+            try
+            {
+                await disposable.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        Directory.Delete(Dir, recursive: true);
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task Pull_ByTag_StoresConfigAndUnpackedLayers()
+    {
+        Image image = await _store.PullAsync(Registry.Reference(TestImages.GitlabProbe));
+
+        Assert.Equal(["/usr/local/bin/gitlab-probe"], image.Config.Entrypoint);
+        Assert.Equal(["22/tcp", "80/tcp"], image.Config.ExposedPorts);
+        Assert.Contains("DB_HOST=postgresql", image.Config.Env);
+        Assert.Equal(2, image.Layers.Count);
+        Assert.True(File.Exists(Path.Combine(image.Layers[1].Directory, "usr/local/bin/gitlab-probe")));
+        Assert.True(File.Exists(Path.Combine(image.Layers[0].Directory, "usr/bin/busybox")));
+        Assert.Equal("busybox", new FileInfo(Path.Combine(image.Layers[0].Directory, "usr/bin/sh")).LinkTarget);
+        Assert.Equal([$"{Registry.Host}/gitlab-probe:latest"], image.References);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+    }
+
+    [Fact]
+    public async Task Pull_PostgresLayer_KeepsOwnersAndModes()
+    {
+        Image image = await _store.PullAsync(Registry.Reference(TestImages.Postgresql));
+
+        string data = Path.Combine(image.Layers[1].Directory, "var/lib/postgresql/data");
+        CommandResult stat = await Command.CheckAsync("stat", "-c", "%u:%g %a", data, Path.Combine(image.Layers[0].Directory, "tmp"));
+        Assert.Equal(["999:999 700", "0:0 1777"], stat.Stdout.Trim().Split('\n'));
+        Assert.Equal("999:999", image.Config.User);
+    }
+
+    [Fact]
+    public async Task Pull_ByDigest_GivesTheSameImage()
+    {
+        Image byTag = await _store.PullAsync(Registry.Reference(TestImages.Redis));
+
+        Image byDigest = await _store.PullAsync($"{Registry.Host}/redis@{byTag.ManifestDigest}");
+
+        Assert.Equal(byTag.Id, byDigest.Id);
+        Assert.Contains($"{Registry.Host}/redis@{byTag.ManifestDigest}", byDigest.References);
+        Assert.Equal(byTag.Id, (await _store.FindAsync($"{Registry.Host}/redis@{byTag.ManifestDigest}"))!.Id);
+    }
+
+    [Fact]
+    public async Task Pull_WrongDigest_FailsNotFound()
+    {
+        string missing = "sha256:" + new string('0', 64);
+
+        var error = await Assert.ThrowsAsync<ImageNotFoundException>(() => _store.PullAsync($"{Registry.Host}/redis@{missing}"));
+
+        Assert.Contains(missing, error.Message);
+    }
+
+    [Fact]
+    public async Task Pull_Twice_DownloadsNoBlobTheSecondTime()
+    {
+        var counter = new CountingHandler();
+        using ImageStore store = NewStore(counter);
+        await store.PullAsync(Registry.Reference(TestImages.GitlabProbe));
+        int first = counter.BlobRequests;
+        var progress = new List<LayerProgress>();
+
+        await store.PullAsync(Registry.Reference(TestImages.GitlabProbe), new SyncProgress(progress.Add));
+
+        Assert.Equal(3, first); // config + 2 layers
+        Assert.Equal(first, counter.BlobRequests);
+        Assert.All(progress, p => Assert.Equal(LayerState.AlreadyPresent, p.State));
+        Assert.Equal(2, progress.Count);
+    }
+
+    [Fact]
+    public async Task StartPull_StreamsPerLayerProgress_UntilDone()
+    {
+        ImagePull pull = _store.StartPull(Registry.Reference(TestImages.Postgresql));
+        var seen = new List<LayerProgress>();
+
+        await foreach (LayerProgress p in pull.Progress)
+        {
+            seen.Add(p);
+        }
+        Image image = await pull.Completion;
+
+        foreach (ImageLayer layer in image.Layers)
+        {
+            List<LayerProgress> mine = seen.Where(p => p.Digest == layer.Digest).ToList();
+            Assert.Equal(LayerState.Done, mine[^1].State);
+            Assert.Equal(layer.Size, mine[^1].Done);
+            Assert.Contains(mine, p => p.State == LayerState.Downloading);
+        }
+    }
+
+    [Fact]
+    public async Task Pull_Index_PicksTheHostPlatform()
+    {
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "multi"));
+        OciLayoutBuilder.Blob amdLayer = layout.AddLayer(OciLayoutBuilder.File("platform", "amd64"));
+        OciLayoutBuilder.Blob armLayer = layout.AddLayer(OciLayoutBuilder.File("platform", "arm64"));
+        OciLayoutBuilder.Blob amd = layout.AddImage([amdLayer], architecture: "amd64");
+        OciLayoutBuilder.Blob arm = layout.AddImage([armLayer], architecture: "arm64");
+        layout.AddIndex("multi", (arm, "arm64", "v8"), (amd, "amd64", null));
+        await Registry.PushAsync(layout.Directory, "multi", $"{_prefix}/multi", all: true);
+
+        Image image = await _store.PullAsync(Registry.Reference($"{_prefix}/multi"));
+        using ImageStore armStore = new(new ImageStoreOptions { Root = Path.Combine(Dir, "arm-store"), Platform = "linux/arm64/v8" });
+        Image armImage = await armStore.PullAsync(Registry.Reference($"{_prefix}/multi"));
+
+        Assert.Equal(amd.Digest, image.ManifestDigest);
+        Assert.Equal("amd64", image.Config.Architecture);
+        Assert.Equal("amd64", File.ReadAllText(Path.Combine(image.Layers[0].Directory, "platform")));
+        Assert.Equal(arm.Digest, armImage.ManifestDigest);
+    }
+
+    [Fact]
+    public async Task Pull_IndexWithoutHostPlatform_FailsListingWhatItHas()
+    {
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "foreign"));
+        OciLayoutBuilder.Blob layer = layout.AddLayer(OciLayoutBuilder.File("x", "x"));
+        layout.AddIndex("foreign", (layout.AddImage([layer], architecture: "arm64"), "arm64", null),
+            (layout.AddImage([layer], architecture: "s390x"), "s390x", null));
+        await Registry.PushAsync(layout.Directory, "foreign", $"{_prefix}/foreign", all: true);
+
+        var error = await Assert.ThrowsAsync<PlatformNotFoundException>(() => _store.PullAsync(Registry.Reference($"{_prefix}/foreign")));
+
+        Assert.Contains("linux/amd64", error.Message);
+        Assert.Contains("linux/arm64, linux/s390x", error.Message);
+    }
+
+    [Fact]
+    public async Task Pull_BearerTokenRegistry_FetchesTokenWithLogin()
+    {
+        RegistryProxy proxy = Track(new RegistryProxy(Registry) { RequireBearer = true, TokenCredentials = "alice:wonder" });
+        var credentials = new RegistryCredentialStore(Path.Combine(Dir, "registries.json"));
+        credentials.Save(proxy.Host, new RegistryCredential("alice", "wonder"));
+        using ImageStore store = NewStore(credentials: credentials);
+
+        Image image = await store.PullAsync(proxy.Reference(TestImages.Busybox));
+
+        Assert.Single(image.Layers);
+        Assert.True(proxy.TokensIssued >= 1);
+    }
+
+    [Fact]
+    public async Task Pull_BearerTokenRegistry_WithoutLogin_AsksForOne()
+    {
+        RegistryProxy proxy = Track(new RegistryProxy(Registry) { RequireBearer = true, TokenCredentials = "alice:wonder" });
+
+        var error = await Assert.ThrowsAsync<RegistryAuthenticationException>(() => _store.PullAsync(proxy.Reference(TestImages.Busybox)));
+
+        Assert.Contains("requires a login", error.Message);
+        Assert.Contains($"appliance image login {proxy.Host}", error.Message);
+    }
+
+    [Fact]
+    public async Task Pull_AnonymousBearerRegistry_Works()
+    {
+        RegistryProxy proxy = Track(new RegistryProxy(Registry) { RequireBearer = true });
+
+        Image image = await _store.PullAsync(proxy.Reference(TestImages.Busybox));
+
+        Assert.Single(image.Layers);
+    }
+
+    [Fact]
+    public async Task Pull_BasicAuthRegistry_NeedsTheRightLogin()
+    {
+        string htpasswd = Path.Combine(Dir, "htpasswd");
+        CommandResult hash = await Command.CheckAsync("htpasswd", "-Bbn", "bob", "builder");
+        await File.WriteAllTextAsync(htpasswd, hash.Stdout);
+        LocalRegistry secured = Track(await LocalRegistry.StartAsync(new LocalRegistryOptions
+        {
+            Prefix = _prefix,
+            HtpasswdFile = htpasswd,
+            Credentials = "bob:builder",
+            PushTestImages = false,
+        }));
+        await secured.PushAsync(fixture.Layout, TestImages.Busybox, "busybox");
+        var credentials = new RegistryCredentialStore(Path.Combine(Dir, "registries.json"));
+
+        var anonymous = await Assert.ThrowsAsync<RegistryAuthenticationException>(() => _store.PullAsync(secured.Reference("busybox")));
+        credentials.Save(secured.Host, new RegistryCredential("bob", "wrong"));
+        using ImageStore wrong = NewStore(credentials: credentials);
+        var refused = await Assert.ThrowsAsync<RegistryAuthenticationException>(() => wrong.PullAsync(secured.Reference("busybox")));
+        credentials.Save(secured.Host, new RegistryCredential("bob", "builder"));
+        using ImageStore right = NewStore(credentials: credentials);
+        Image image = await right.PullAsync(secured.Reference("busybox"));
+
+        Assert.Contains("requires a login (basic auth)", anonymous.Message);
+        Assert.Contains("refused the login of 'bob'", refused.Message);
+        Assert.Single(image.Layers);
+    }
+
+    [Fact]
+    public async Task Pull_CorruptedBlob_FailsNamingTheLayer_AndKeepsNothingOfIt()
+    {
+        Image reference = await ReferenceImageAsync(TestImages.Redis);
+        string bad = reference.Layers[1].Digest;
+        RegistryProxy proxy = Track(new RegistryProxy(Registry) { CorruptBlob = bad, CorruptOffset = 4096 });
+
+        var error = await Assert.ThrowsAsync<DigestMismatchException>(() => _store.PullAsync(proxy.Reference(TestImages.Redis)));
+
+        Assert.Contains($"layer {bad}", error.Message);
+        Assert.False(File.Exists(_store.BlobPath(bad)));
+        Assert.False(Directory.Exists(_store.LayerPath(bad)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+        Assert.Empty(await _store.ListAsync());
+    }
+
+    [Fact]
+    public async Task Pull_InterruptedMidLayer_ThenRetried_Succeeds()
+    {
+        Image reference = await ReferenceImageAsync(TestImages.Postgresql);
+        string big = reference.Layers[1].Digest;
+        RegistryProxy proxy = Track(new RegistryProxy(Registry) { InterruptBlob = big, InterruptAfterBytes = 1 << 20, InterruptTimes = 1 });
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => _store.PullAsync(proxy.Reference(TestImages.Postgresql)));
+        Assert.Contains(big, error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+        Assert.False(Directory.Exists(_store.LayerPath(big)));
+
+        Image image = await _store.PullAsync(proxy.Reference(TestImages.Postgresql));
+
+        Assert.Equal(reference.Id, image.Id);
+        Assert.True(File.Exists(Path.Combine(image.Layers[1].Directory, "usr/lib/postgresql/15/bin/postgres")));
+        Assert.True(proxy.Interruptions >= 2); // cut once, then served whole
+    }
+
+    [Theory]
+    [InlineData("../etc/passwd", "'..' would climb out")]
+    [InlineData("/etc/passwd", "absolute paths are not allowed")]
+    [InlineData("a/../../etc/passwd", "'..' would climb out")]
+    public async Task Pull_LayerEscapingItsDirectory_IsRefused(string name, string reason)
+    {
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "evil"));
+        OciLayoutBuilder.Blob layer = layout.AddLayer(OciLayoutBuilder.File("ok", "fine"), OciLayoutBuilder.File(name, "root::0:0::/:/bin/sh\n"));
+        layout.AddImage([layer], tag: "evil");
+        await Registry.PushAsync(layout.Directory, "evil", $"{_prefix}/evil");
+
+        var error = await Assert.ThrowsAsync<UnsafeLayerException>(() => _store.PullAsync(Registry.Reference($"{_prefix}/evil")));
+
+        Assert.Contains(reason, error.Message);
+        Assert.Contains(layer.Digest, error.Message);
+        Assert.False(Directory.Exists(_store.LayerPath(layer.Digest)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+        Assert.Empty(await _store.ListAsync());
+    }
+
+    [Fact]
+    public async Task Pull_LayerWritingThroughASymlink_IsRefused()
+    {
+        string outside = Path.Combine(Dir, "outside");
+        Directory.CreateDirectory(outside);
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "evil-link"));
+        OciLayoutBuilder.Blob layer = layout.AddLayer(OciLayoutBuilder.Symlink("etc", outside), OciLayoutBuilder.File("etc/passwd", "owned"));
+        layout.AddImage([layer], tag: "evil");
+        await Registry.PushAsync(layout.Directory, "evil", $"{_prefix}/evil-link");
+
+        var error = await Assert.ThrowsAsync<UnsafeLayerException>(() => _store.PullAsync(Registry.Reference($"{_prefix}/evil-link")));
+
+        Assert.Contains("symbolic link 'etc'", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task Rootfs_Overlay_HonoursWhiteoutsAndOpaqueDirs()
+    {
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "wh"));
+        OciLayoutBuilder.Blob lower = layout.AddLayer(
+            OciLayoutBuilder.Dir("a"), OciLayoutBuilder.File("a/gone", "1"), OciLayoutBuilder.File("a/kept", "2"),
+            OciLayoutBuilder.Dir("b"), OciLayoutBuilder.File("b/old", "3"),
+            OciLayoutBuilder.File("c", "4"), OciLayoutBuilder.HardLink("c-link", "c"), OciLayoutBuilder.Symlink("d", "a/kept"));
+        OciLayoutBuilder.Blob upper = layout.AddLayer(
+            OciLayoutBuilder.File("a/.wh.gone", ""), OciLayoutBuilder.Dir("b"), OciLayoutBuilder.File("b/.wh..wh..opq", ""),
+            OciLayoutBuilder.File("b/new", "5"), OciLayoutBuilder.File(".wh.c", ""));
+        layout.AddImage([lower, upper], tag: "wh");
+        await Registry.PushAsync(layout.Directory, "wh", $"{_prefix}/wh");
+        Image image = await _store.PullAsync(Registry.Reference($"{_prefix}/wh"));
+        string containerDir = Path.Combine(Dir, "c1");
+
+        Rootfs rootfs = await CreateRootfsAsync(image, containerDir);
+
+        Assert.Contains(rootfs.Path, await File.ReadAllTextAsync("/proc/self/mountinfo"));
+        Assert.False(File.Exists(Path.Combine(rootfs.Path, "a/gone")));
+        Assert.Equal("2", File.ReadAllText(Path.Combine(rootfs.Path, "a/kept")));
+        Assert.Equal(["new"], Directory.EnumerateFileSystemEntries(Path.Combine(rootfs.Path, "b")).Select(Path.GetFileName));
+        Assert.False(File.Exists(Path.Combine(rootfs.Path, "c")));
+        Assert.Equal("4", File.ReadAllText(Path.Combine(rootfs.Path, "c-link")));
+        Assert.Equal("2", File.ReadAllText(Path.Combine(rootfs.Path, "d")));
+        // the lower layer itself is untouched
+        Assert.True(File.Exists(Path.Combine(image.Layers[0].Directory, "a/gone")));
+    }
+
+    [Fact]
+    public async Task Rootfs_Writes_GoToTheContainersUpperDir_AndGoAwayWithIt()
+    {
+        Image image = await _store.PullAsync(Registry.Reference(TestImages.GitlabProbe));
+        string containerDir = Path.Combine(Dir, "c2");
+        Rootfs rootfs = await CreateRootfsAsync(image, containerDir);
+
+        await File.WriteAllTextAsync(Path.Combine(rootfs.Path, "etc/hostname"), "changed");
+        File.Delete(Path.Combine(rootfs.Path, "usr/local/bin/probe-health"));
+
+        Assert.Equal("changed", File.ReadAllText(Path.Combine(rootfs.UpperDir, "etc/hostname")));
+        Assert.Equal("appliance-test\n", File.ReadAllText(Path.Combine(image.Layers[0].Directory, "etc/hostname")));
+        Assert.True(File.Exists(Path.Combine(image.Layers[1].Directory, "usr/local/bin/probe-health")));
+
+        await _store.RemoveRootfsAsync(containerDir);
+        _rootfs.Remove(containerDir);
+        Assert.DoesNotContain(rootfs.Path, await File.ReadAllTextAsync("/proc/self/mountinfo"));
+        Assert.False(Directory.Exists(rootfs.UpperDir));
+    }
+
+    [Fact]
+    public async Task Remove_LastReference_CollectsItsBlobsAndLayers_ButNotShared()
+    {
+        Image probe = await _store.PullAsync(Registry.Reference(TestImages.GitlabProbe));
+        Image redis = await _store.PullAsync(Registry.Reference(TestImages.Redis));
+        Assert.Equal(probe.Layers[0].Digest, redis.Layers[0].Digest); // busybox base, shared
+
+        await _store.RemoveAsync(Registry.Reference(TestImages.GitlabProbe));
+
+        Assert.Null(await _store.FindAsync(Registry.Reference(TestImages.GitlabProbe)));
+        Assert.False(Directory.Exists(probe.Layers[1].Directory));
+        Assert.False(File.Exists(_store.BlobPath(probe.Layers[1].Digest)));
+        Assert.False(File.Exists(_store.BlobPath(probe.Id)));
+        Assert.True(Directory.Exists(redis.Layers[0].Directory));
+        Assert.True(Directory.Exists(redis.Layers[1].Directory));
+        Assert.Single(await _store.ListAsync());
+    }
+
+    [Fact]
+    public async Task Gc_KeepsLayersOfAMountedRootfs()
+    {
+        Image probe = await _store.PullAsync(Registry.Reference(TestImages.GitlabProbe));
+        await CreateRootfsAsync(probe, Path.Combine(Dir, "c3"));
+
+        await _store.RemoveAsync(probe.Id);
+
+        Assert.Empty(await _store.ListAsync());
+        Assert.True(Directory.Exists(probe.Layers[1].Directory));
+    }
+
+    private async Task<Rootfs> CreateRootfsAsync(Image image, string containerDir)
+    {
+        _rootfs.Add(containerDir);
+        return await _store.CreateRootfsAsync(image, containerDir);
+    }
+
+    /// <summary>The image as pulled straight from the registry into a separate store (to learn its digests).</summary>
+    private async Task<Image> ReferenceImageAsync(string name)
+    {
+        using var store = new ImageStore(new ImageStoreOptions { Root = Path.Combine(Dir, "reference-store") });
+        return await store.PullAsync(Registry.Reference(name));
+    }
+
+    private T Track<T>(T disposable) where T : IAsyncDisposable
+    {
+        _disposables.Add(disposable);
+        return disposable;
+    }
+
+    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private int _blobs;
+
+        public int BlobRequests => _blobs;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.AbsolutePath.Contains("/blobs/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _blobs);
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private sealed class SyncProgress(Action<LayerProgress> report) : IProgress<LayerProgress>
+    {
+        public void Report(LayerProgress value) => report(value);
+    }
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Appliance.Orchestrator.Runtime;
+using Appliance.TestSupport;
+
+namespace Appliance.Integration.Tests.Runtime;
+
+public sealed class RuncRuntimeTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Container_InItsNetns_SeesHostsFileAndHostname()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        string netns = await bed.Box.CreateNamespaceFileAsync(bed.Box.Prefix + "-web");
+        ContainerSpec spec = bed.Spec("web", "echo started; exec sleep 600", netns) with
+        {
+            Hosts = [new HostEntry("10.88.0.2", ["postgresql", "db"]), new HostEntry("10.88.0.3", ["redis"])],
+        };
+
+        ContainerState created = await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        await Poll.UntilAsync(async () => (await bed.LogTextAsync(spec.Id)).Contains("started"), Timeout, () => "container never printed 'started'");
+        ExecResult hosts = await bed.Runtime.ExecAsync(spec.Id, ["cat", "/etc/hosts"], Timeout);
+        ExecResult hostname = await bed.Runtime.ExecAsync(spec.Id, ["hostname"], Timeout);
+        ContainerState running = (await bed.Runtime.InspectAsync(spec.Id))!;
+        string containerNetns = new FileInfo($"/proc/{running.Pid}/ns/net").LinkTarget!;
+        CommandResult expectedNetns = await Command.CheckAsync("stat", "-L", "-c", "net:[%i]", netns);
+
+        Assert.Equal(ContainerStatus.Created, created.Status);
+        Assert.Equal(ContainerStatus.Running, running.Status);
+        Assert.Equal(0, hosts.ExitCode);
+        Assert.Contains("10.88.0.2\tpostgresql db", hosts.Stdout);
+        Assert.Contains("10.88.0.3\tredis", hosts.Stdout);
+        Assert.Equal("web", hostname.Stdout.Trim());
+        Assert.Equal(expectedNetns.Stdout.Trim(), containerNetns);
+    }
+
+    [Fact]
+    public async Task Container_ExitingWith3_IsStoppedWithCode3_AndKeepsLogs()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("exits", "echo to-out; echo to-err >&2; exit 3");
+
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        ContainerState? state = null;
+        await Poll.UntilAsync(async () => (state = await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout,
+            () => $"container never recorded an exit code; state {state}");
+        string logs = await bed.LogTextAsync(spec.Id);
+
+        Assert.Equal(ContainerStatus.Stopped, state!.Status);
+        Assert.Equal(3, state.ExitCode);
+        Assert.Contains("Stdout: to-out", logs);
+        Assert.Contains("Stderr: to-err", logs);
+    }
+
+    [Fact]
+    public async Task Exec_InRunningContainer_ReturnsExitCodeAndOutput()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("exec", "exec sleep 600") with
+        {
+            Process = bed.Spec("exec", "exec sleep 600").Process with { Env = ["PATH=/bin", "GREETING=hello", $"{TestPrefix.EnvironmentVariable}={bed.Box.Prefix}"] },
+        };
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+
+        ExecResult ok = await bed.Runtime.ExecAsync(spec.Id, ["sh", "-c", "echo $GREETING; echo oops >&2; exit 7"], Timeout);
+        ExecResult slow = await bed.Runtime.ExecAsync(spec.Id, ["sleep", "30"], TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(7, ok.ExitCode);
+        Assert.Equal("hello\n", ok.Stdout);
+        Assert.Equal("oops\n", ok.Stderr);
+        Assert.True(slow.TimedOut);
+        ExecResult ps = await bed.Runtime.ExecAsync(spec.Id, ["ps"], Timeout);
+        Assert.DoesNotContain("sleep 30", ps.Stdout);
+    }
+
+    [Fact]
+    public async Task Stop_ProcessIgnoringSigterm_IsKilledAfterGracePeriod()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("stubborn", "trap '' TERM; echo ready; while true; do sleep 1; done");
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        await Poll.UntilAsync(async () => (await bed.LogTextAsync(spec.Id)).Contains("ready"), Timeout, () => "never ready");
+
+        var watch = Stopwatch.StartNew();
+        ContainerState stopped = await bed.Runtime.StopAsync(spec.Id, TimeSpan.FromSeconds(1));
+        watch.Stop();
+
+        Assert.Equal(ContainerStatus.Stopped, stopped.Status);
+        Assert.Equal(137, stopped.ExitCode);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
+    public async Task Stop_ProcessHandlingSigterm_ExitsByItself()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("polite", "trap 'echo bye; exit 0' TERM; echo ready; while true; do sleep 0.1; done");
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        await Poll.UntilAsync(async () => (await bed.LogTextAsync(spec.Id)).Contains("ready"), Timeout, () => "never ready");
+
+        ContainerState stopped = await bed.Runtime.StopAsync(spec.Id, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, stopped.ExitCode);
+        Assert.Contains("bye", await bed.LogTextAsync(spec.Id));
+    }
+
+    [Fact]
+    public async Task NewRuntimeInstance_SameRoots_FindsContainerStillRunning()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("survivor", "exec sleep 600") with { Labels = new Dictionary<string, string> { ["appliance.stack"] = "demo" } };
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        int conmonPid = int.Parse(await File.ReadAllTextAsync(Path.Combine(bed.Options.ContainersDirectory, spec.Id, "conmon.pid")));
+
+        var fresh = new RuncRuntime(bed.Options);
+        ContainerState? found = await fresh.InspectAsync(spec.Id);
+        IReadOnlyList<ContainerState> all = await fresh.ListAsync();
+        ExecResult exec = await fresh.ExecAsync(spec.Id, ["echo", "alive"], Timeout);
+
+        Assert.Equal(ContainerStatus.Running, found!.Status);
+        Assert.Equal("demo", found.Labels["appliance.stack"]);
+        Assert.Contains(all, c => c.Id == spec.Id && c.IsRunning);
+        Assert.Equal("alive\n", exec.Stdout);
+        // conmon is a daemon in a session of its own, not a child of this process: killing us leaves it alone.
+        Assert.NotEqual(Environment.ProcessId, ParentOf(conmonPid));
+        Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(conmonPid));
+    }
+
+    [Fact]
+    public async Task Remove_RunningContainer_LeavesNothingBehind()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        string netns = await bed.Box.CreateNamespaceFileAsync(bed.Box.Prefix + "-gone");
+        ContainerSpec spec = bed.Spec("gone", "exec sleep 600", netns) with
+        {
+            Limits = new ResourceLimits { MemoryBytes = 64 << 20, Cpus = 0.5, Pids = 64 },
+            Mounts = [new ContainerMount(MountKind.Tmpfs, "", "/scratch")],
+        };
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        ContainerState running = (await bed.Runtime.InspectAsync(spec.Id))!;
+        int conmonPid = int.Parse(await File.ReadAllTextAsync(Path.Combine(bed.Options.ContainersDirectory, spec.Id, "conmon.pid")));
+        string memoryLimit = await File.ReadAllTextAsync(CgroupFile(running.Pid, "memory", "memory.limit_in_bytes"));
+
+        await bed.Runtime.RemoveAsync(spec.Id);
+
+        Assert.Equal((64 << 20).ToString(), memoryLimit.Trim());
+        Assert.Null(await bed.Runtime.InspectAsync(spec.Id));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(bed.Options.RuncRoot));
+        Assert.False(Directory.Exists(Path.Combine(bed.Options.ContainersDirectory, spec.Id)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(bed.Options.SocketDirectory));
+        Assert.False(IsRunning(running.Pid));
+        Assert.False(IsRunning(conmonPid));
+        Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), l => l.Contains(bed.Options.StateDirectory));
+        Assert.Empty(CgroupDirsNamed(spec.Id));
+    }
+
+    [Fact]
+    public async Task Create_UnsafeBindMountAndUnknownCapability_ReportsEveryProblem()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        string escape = Path.Combine(bed.Box.TempDir, "escape");
+        File.CreateSymbolicLink(escape, "/etc");
+        ContainerSpec spec = bed.Spec("unsafe", "true") with
+        {
+            Mounts =
+            [
+                new ContainerMount(MountKind.Bind, escape, "/data"),
+                new ContainerMount(MountKind.Bind, bed.Box.TempDir + "/../etc", "/x"),
+                new ContainerMount(MountKind.Bind, "/", "/host"),
+            ],
+            CapAdd = ["NET_ADMIN", "FLY"],
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidContainerSpecException>(() => bed.Runtime.CreateAsync(spec));
+
+        Assert.Equal(4, error.Problems.Count);
+        Assert.Contains(error.Problems, p => p.Contains("resolves to '/etc'"));
+        Assert.Contains(error.Problems, p => p.Contains("without '..'"));
+        Assert.Contains(error.Problems, p => p.Contains("'FLY'"));
+        Assert.Null(await bed.Runtime.InspectAsync(spec.Id));
+    }
+
+    private static string CgroupFile(int pid, string controller, string file)
+    {
+        string line = File.ReadAllLines($"/proc/{pid}/cgroup").First(l => l.Split(':')[1].Split(',').Contains(controller));
+        return Path.Combine("/sys/fs/cgroup", controller) + line.Split(':', 3)[2] + "/" + file;
+    }
+
+    private static IEnumerable<string> CgroupDirsNamed(string name) =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup")
+            .SelectMany(controller => Enumerable.Repeat(controller, 1).Concat(SafeSubdirs(controller)))
+            .Where(d => Path.GetFileName(d) == name);
+
+    private static IEnumerable<string> SafeSubdirs(string dir)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories(dir, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 4 }).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            char state = stat[stat.LastIndexOf(')') + 2];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int ParentOf(int pid) => int.Parse(StatFields(pid)[1]);
+
+    private static int SessionOf(int pid) => int.Parse(StatFields(pid)[3]);
+
+    /// <summary>Fields after "pid (comm)": state, ppid, pgrp, session, ...</summary>
+    private static string[] StatFields(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+}
