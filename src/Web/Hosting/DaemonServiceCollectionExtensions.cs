@@ -38,11 +38,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton(sp => new StackEngine(new EngineOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir, HostNamespace = host },
             sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>()));
         services.AddSingleton<IStackRuntime>(sp =>
-        {
-            StackRepository stacks = sp.GetRequiredService<StackRepository>();
-            return new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir, async (name, ct) =>
-                await stacks.GetStackAsync(name, ct) is { } s ? new StackDeployment(s.Name, s.Version, s.StackFile, s.Parameters) : null);
-        });
+            new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), sp.GetRequiredService<IContainerRuntime>(), options.StateDir));
     }
 
     public static IServiceCollection AddApplianceDaemon(this IServiceCollection services, DaemonOptions options)

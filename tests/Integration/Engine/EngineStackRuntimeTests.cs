@@ -12,9 +12,8 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
     public async Task DaemonSeam_UpInspectRestartExecDown_DrivesTheRealEngine()
     {
         await using EngineTestBed bed = await EngineTestBed.CreateAsync();
-        var seam = new EngineStackRuntime(bed.Engine, bed.Runtime);
-        string file = Path.Combine(bed.Box.TempDir, "seam.yaml");
-        await File.WriteAllTextAsync(file, """
+        var seam = new EngineStackRuntime(bed.Engine, bed.Runtime, bed.Box.TempDir);
+        const string file = """
             name: seam
             services:
               web:
@@ -23,7 +22,7 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
                 volumes: [data:/data]
             volumes:
               data:
-            """);
+            """;
         var deployment = new StackDeployment("seam", 1, file, new Dictionary<string, string> { ["REGISTRY"] = fixture.Registry.Host });
 
         await seam.UpAsync(deployment);
