@@ -59,6 +59,10 @@ public sealed partial class ImageStore
                     DeleteQuietly(entry);
                 }
             }
+            if (images + blobs + layers > 0)
+            {
+                Log.Collected(_log, images, blobs, layers, bytes);
+            }
             return new GarbageCollection(blobs, layers, images, bytes);
         }
         finally

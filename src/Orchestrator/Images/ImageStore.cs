@@ -19,6 +19,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
     private readonly HttpClient _http;
     private readonly RegistryClient _registry;
     private readonly SemaphoreSlim _metadata = new(1, 1);
+    private readonly Microsoft.Extensions.Logging.ILogger _log;
 
     public ImageStore(ImageStoreOptions options)
     {
@@ -28,6 +29,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxParallelDownloads is {options.MaxParallelDownloads}; it must be 1 or more");
         }
         _options = options with { Root = Path.GetFullPath(options.Root) };
+        _log = options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         Platform = options.Platform ?? HostPlatform();
         foreach (string dir in new[] { BlobDir, LayersDir, ImagesDir, TempDir })
         {
