@@ -4,7 +4,7 @@ public sealed partial class ImageStore
 {
     public async Task<GarbageCollection> CollectGarbageAsync(CancellationToken cancellationToken = default)
     {
-        await _metadata.WaitAsync(cancellationToken);
+        StoreLock storeLock = await LockAsync(cancellationToken);
         try
         {
             int images = 0, blobs = 0, layers = 0;
@@ -67,7 +67,7 @@ public sealed partial class ImageStore
         }
         finally
         {
-            _metadata.Release();
+            storeLock.Dispose();
         }
     }
 

@@ -128,7 +128,7 @@ public sealed partial class ImageStore
 
     private async Task<Image> RegisterAsync(Image pulled, string reference, CancellationToken cancellationToken)
     {
-        await _metadata.WaitAsync(cancellationToken);
+        StoreLock storeLock = await LockAsync(cancellationToken);
         try
         {
             IReadOnlyList<Image> all = await ListAsync(cancellationToken);
@@ -146,7 +146,7 @@ public sealed partial class ImageStore
         }
         finally
         {
-            _metadata.Release();
+            storeLock.Dispose();
         }
     }
 

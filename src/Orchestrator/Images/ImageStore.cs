@@ -132,7 +132,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
 
     public async Task RemoveAsync(string referenceOrId, CancellationToken cancellationToken = default)
     {
-        await _metadata.WaitAsync(cancellationToken);
+        StoreLock storeLock = await LockAsync(cancellationToken);
         try
         {
             IReadOnlyList<Image> all = await ListAsync(cancellationToken);
@@ -152,7 +152,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
         }
         finally
         {
-            _metadata.Release();
+            storeLock.Dispose();
         }
         await CollectGarbageAsync(cancellationToken);
     }
