@@ -30,7 +30,7 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
         StackObservation observed = await seam.InspectAsync("seam");
         await seam.RestartServiceAsync("seam", "web");
         Orchestrator.Reconcile.ExecResult starts = default!;
-        await Poll.UntilAsync(async () => (starts = await seam.ExecAsync("seam", "web", ["cat", "/data/starts"], TimeSpan.FromSeconds(10))).Output == "up\nup\n",
+        await Poll.UntilAsync(async () => (starts = await seam.ExecAsync("seam", "web", ["cat", "/data/starts"], TimeSpan.FromSeconds(10))).Output == "up\nup",
             TimeSpan.FromSeconds(20), () => $"restart did not run it again: {starts?.Output}");
         await seam.DownAsync("seam", removeVolumes: true);
         StackObservation gone = await seam.InspectAsync("seam");
