@@ -91,6 +91,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddQuartz();
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
         services.AddHostedService<DaemonLifecycle>();
+        services.AddSingleton<Ui.Backend.IApplianceBackend, DaemonBackend>(); // before AddApplianceUi, which only adds its own if none is there
         return services;
     }
 }
