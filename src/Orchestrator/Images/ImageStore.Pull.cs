@@ -277,7 +277,7 @@ public sealed partial class ImageStore
                     lastReported = done;
                     progress?.Report(new LayerProgress(layer.Digest, LayerState.Downloading, done, layer.Size));
                 }
-            }))
+            }, _options.IdleTimeout))
             {
                 try
                 {

@@ -24,6 +24,12 @@ public sealed record DaemonOptions
     /// <summary>`--firewall-backend`: auto (firewalld when it runs, else nftables), nftables, firewalld or none.</summary>
     public string FirewallBackend { get; init; } = "auto";
 
+    /// <summary>Volatile state of the engine: runc root, conmon sockets, network namespaces.</summary>
+    public string RunDir { get; init; } = "/run/appliance";
+
+    /// <summary>"runc" (the engine: runc + conmon) or "none" (state, API and UI only; nothing can be deployed).</summary>
+    public string Engine { get; init; } = "runc";
+
     /// <summary>How often the reconcile loop compares desired and observed state.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
 

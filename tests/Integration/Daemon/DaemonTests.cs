@@ -65,7 +65,7 @@ public sealed class DaemonTests
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess first = await DaemonProcess.StartAsync(box);
         BackgroundProcess second = box.StartOnMachine(["dotnet", DaemonProcess.AppliancePath, "serve", "--state-dir", first.StateDir,
-            "--socket", Path.Combine(box.TempDir, "other.sock"), "--port", "0"]);
+            "--socket", Path.Combine(box.TempDir, "other.sock"), "--port", "0", "--run-dir", box.RunDir]);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await second.WaitForExitAsync(cts.Token);
         Assert.Equal(1, second.ExitCode);

@@ -134,6 +134,31 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task Restart_ExitedContainer_RunsAgainFromItsBundle()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        string marker = Path.Combine(bed.Box.TempDir, "runs");
+        Directory.CreateDirectory(marker);
+        ContainerSpec spec = bed.Spec("again", "echo run >> /data/runs; if [ $(wc -l < /data/runs) -ge 2 ]; then exec sleep 600; fi; exit 4") with
+        {
+            Mounts = [new ContainerMount(MountKind.Bind, marker, "/data")],
+        };
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        ContainerState? first = null;
+        await Poll.UntilAsync(async () => (first = await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout, () => $"never exited: {first}");
+
+        await bed.Runtime.RestartAsync(spec.Id, TimeSpan.FromSeconds(1));
+        ContainerState? second = null;
+        // The second run finds two lines and stays up.
+        await Poll.UntilAsync(async () => File.ReadAllLines(Path.Combine(marker, "runs")).Length == 2
+            && (second = await bed.Runtime.InspectAsync(spec.Id))?.IsRunning == true, Timeout, () => $"not running again: {second}");
+
+        Assert.Equal(4, first!.ExitCode);
+        Assert.Null(second!.ExitCode);
+    }
+
+    [Fact]
     public async Task Remove_RunningContainer_LeavesNothingBehind()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
