@@ -40,7 +40,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<IStackRuntime>(sp =>
         {
             StackRepository stacks = sp.GetRequiredService<StackRepository>();
-            return new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir, async (name, ct) =>
+            return new Appliance.Orchestrator.Reconcile.EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir, async (name, ct) =>
                 await stacks.GetStackAsync(name, ct) is { } s ? new StackDeployment(s.Name, s.Version, s.StackFile, s.Parameters) : null);
         });
     }
