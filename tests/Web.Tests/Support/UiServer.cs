@@ -97,13 +97,19 @@ public sealed class UiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (Func<Task> before in BeforeStop)
+        try
         {
-            await before();
+            foreach (Func<Task> before in BeforeStop)
+            {
+                await before();
+            }
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(StateDir, recursive: true);
+        finally
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
     }
 
     private sealed class ListLoggerProvider(List<string> lines) : ILoggerProvider
