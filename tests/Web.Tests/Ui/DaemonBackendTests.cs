@@ -2,7 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Appliance.Orchestrator.Events;
 using Appliance.Orchestrator.State;
+using Appliance.Web.Hosting;
 using Appliance.Web.Tests.Support;
+using Appliance.Web.Ui;
 using Appliance.Web.Ui.Backend;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,6 +12,27 @@ namespace Appliance.Web.Tests.Ui;
 
 public sealed class DaemonBackendTests
 {
+    [Fact]
+    public async Task Serve_StateDir_IsWhereTheUiKeepsItsFiles()
+    {
+        string stateDir = Path.Combine(Path.GetTempPath(), $"tbw{Guid.NewGuid().ToString("N")[..6]}-state");
+        try
+        {
+            var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+            builder.Services.AddApplianceDaemon(new Appliance.Web.Hosting.DaemonOptions { StateDir = stateDir, Engine = "none" });
+            builder.Services.AddApplianceUi();
+            await using var app = builder.Build();
+            Assert.Equal(stateDir, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Appliance.Web.Ui.UiOptions>>().Value.StateDir);
+        }
+        finally
+        {
+            if (Directory.Exists(stateDir))
+            {
+                Directory.Delete(stateDir, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task DeployedStackAndEvents_FromTheDaemonState_ShowInTheApi()
     {
