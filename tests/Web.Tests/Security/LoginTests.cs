@@ -234,5 +234,9 @@ public sealed class LoginTests
         Assert.Equal(HttpStatusCode.OK, (await script.PutAsJsonAsync("/api/settings", new { lanSubnets = new[] { "192.168.7.0/24" }, adminSources = Array.Empty<string>(), firewallBackend = "nftables" })).StatusCode);
         script.DefaultRequestHeaders.Authorization = new("Bearer", secret + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/stacks")).StatusCode);
+        script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        string id = (await created.Content.ReadFromJsonAsync<Api.CreatedToken>())!.Id;
+        Assert.Equal(HttpStatusCode.NoContent, (await script.DeleteAsync($"/api/tokens/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/stacks")).StatusCode);
     }
 }
