@@ -226,7 +226,8 @@ public sealed class LoginTests
         using var create = new HttpRequestMessage(HttpMethod.Post, "/api/tokens") { Content = JsonContent.Create(new { name = "backup" }) };
         create.Headers.Add("RequestVerificationToken", form);
         using HttpResponseMessage created = await session.Client.SendAsync(create);
-        string secret = (await created.Content.ReadFromJsonAsync<Api.CreatedToken>())!.Secret;
+        Api.CreatedToken createdToken = (await created.Content.ReadFromJsonAsync<Api.CreatedToken>())!;
+        string secret = createdToken.Secret;
 
         using HttpClient script = server.CreateClient();
         script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
@@ -235,8 +236,7 @@ public sealed class LoginTests
         script.DefaultRequestHeaders.Authorization = new("Bearer", secret + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/stacks")).StatusCode);
         script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
-        string id = (await created.Content.ReadFromJsonAsync<Api.CreatedToken>())!.Id;
-        Assert.Equal(HttpStatusCode.NoContent, (await script.DeleteAsync($"/api/tokens/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await script.DeleteAsync($"/api/tokens/{createdToken.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/stacks")).StatusCode);
     }
 }
