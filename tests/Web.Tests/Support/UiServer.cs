@@ -92,11 +92,24 @@ public sealed class UiServer : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = Address };
     }
 
+    /// <summary>Run first on dispose, e.g. closing browser contexts whose circuits would hold the shutdown.</summary>
+    public List<Func<Task>> BeforeStop { get; } = [];
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(StateDir, recursive: true);
+        try
+        {
+            foreach (Func<Task> before in BeforeStop)
+            {
+                await before();
+            }
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        finally
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
     }
 
     private sealed class ListLoggerProvider(List<string> lines) : ILoggerProvider
