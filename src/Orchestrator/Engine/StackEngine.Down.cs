@@ -63,6 +63,10 @@ public sealed partial class StackEngine
         }
 
         await Try(null, EngineStep.RemoveNetwork, "bridge", () => _network.RemoveStackNetworkAsync(name, cancellationToken));
+        if (_firewall is { } firewall)
+        {
+            await Try(null, EngineStep.RemoveFirewall, "firewall rules", () => firewall.CloseAsync(name, cancellationToken));
+        }
         await Try(null, EngineStep.RemoveNetwork, "addresses", () => ReleaseSubnetAsync(name));
         if (removeVolumes)
         {

@@ -154,6 +154,17 @@ public sealed partial class StackEngine
             return created;
         });
 
+        // Firewall: the bridge subnet and published ports, before any container starts (the NAS
+        // story: an app that polls its database at boot dies if the subnet is not yet allowed).
+        if (_firewall is { } firewall)
+        {
+            await StepAsync(progress, name, null, EngineStep.ApplyFirewall, $"allow {subnet.Subnet} and the published ports", async () =>
+            {
+                await firewall.OpenAsync(stack, subnet, cancellationToken);
+                undo.Add($"firewall rules of '{name}'", () => firewall.CloseAsync(name, CancellationToken.None));
+            });
+        }
+
         // /etc/hosts: every service by name, hostname and aliases.
         IReadOnlyList<HostEntry> hosts = stack.Services
             .Select(s => new HostEntry(subnet.Addresses[s.Name].ToString(),

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Appliance.Orchestrator.Firewall;
 using Appliance.Orchestrator.Images;
 using Appliance.Orchestrator.Networking;
 using Appliance.Orchestrator.Runtime;
@@ -22,11 +23,13 @@ public sealed partial class StackEngine
     private readonly IContainerRuntime _runtime;
     private readonly IImageStore _images;
     private readonly NetworkManager _network;
+    private readonly IStackFirewall? _firewall;
     private readonly SemaphoreSlim _ipamLock = new(1, 1);
     private readonly List<Channel<EngineEvent>> _watchers = new();
 
-    public StackEngine(EngineOptions options, IContainerRuntime runtime, IImageStore images, NetworkManager network)
+    public StackEngine(EngineOptions options, IContainerRuntime runtime, IImageStore images, NetworkManager network, IStackFirewall? firewall = null)
     {
+        _firewall = firewall;
         _options = options;
         _runtime = runtime;
         _images = images;

@@ -1,6 +1,9 @@
 using System.Collections.Immutable;
 using Appliance.Netfilter.Backends;
 using Appliance.Netfilter.Intent;
+using Appliance.Orchestrator.Networking;
+using Appliance.Orchestrator.Stacks.Resolved;
+using StackNetwork = Appliance.Netfilter.Intent.StackNetwork;
 
 namespace Appliance.Orchestrator.Firewall;
 
@@ -11,17 +14,21 @@ namespace Appliance.Orchestrator.Firewall;
 /// into one atomic transaction (element changes where the table's shape is unchanged). Changes
 /// are serialised; <see cref="Intent"/> is an immutable snapshot for the UI and explain.
 /// </summary>
-public sealed class FirewallCoordinator : IAsyncDisposable
+public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
 {
     private readonly IFirewallBackend _backend;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private FirewallIntent _settings;
     private ImmutableSortedDictionary<string, StackNetwork> _stacks = ImmutableSortedDictionary<string, StackNetwork>.Empty;
 
-    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings)
+    private readonly string? _stacksFile;
+
+    /// <param name="stacksFile">Where the stacks' part of the intent is kept across restarts (see <see cref="RestoreAsync"/>); null keeps it in memory only.</param>
+    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings, string? stacksFile = null)
     {
         _backend = backend;
         _settings = settings with { Stacks = [] };
+        _stacksFile = stacksFile;
     }
 
     public string BackendName => _backend.Name;
@@ -40,9 +47,27 @@ public sealed class FirewallCoordinator : IAsyncDisposable
     public Task<FirewallApplyResult> RemoveStackAsync(string stackName, CancellationToken cancellationToken = default) =>
         ChangeAsync(() => _stacks = _stacks.Remove(stackName), cancellationToken);
 
+    public Task OpenAsync(ResolvedStack stack, StackSubnet subnet, CancellationToken cancellationToken = default) =>
+        SetStackAsync(StackFirewallIntent.For(stack, subnet), cancellationToken);
+
+    public Task CloseAsync(string stackName, CancellationToken cancellationToken = default) =>
+        RemoveStackAsync(stackName, cancellationToken);
+
     /// <summary>Changes the owner's settings (LAN subnets, host services, mark) and applies.</summary>
     public Task<FirewallApplyResult> SetSettingsAsync(FirewallIntent settings, CancellationToken cancellationToken = default) =>
         ChangeAsync(() => _settings = settings with { Stacks = [] }, cancellationToken);
+
+    /// <summary>
+    /// After a daemon start: takes back the stored rules of the stacks that are still deployed
+    /// (<paramref name="deployedStacks"/>; the others are forgotten) and applies the whole intent.
+    /// </summary>
+    public Task<FirewallApplyResult> RestoreAsync(IReadOnlyCollection<string> deployedStacks, CancellationToken cancellationToken = default) =>
+        ChangeAsync(() =>
+        {
+            IReadOnlyList<StackNetwork> stored = _stacksFile is null ? [] : StackNetworkFile.Load(_stacksFile);
+            _stacks = stored.Where(s => deployedStacks.Contains(s.Name))
+                .ToImmutableSortedDictionary(s => s.Name, s => s, StringComparer.Ordinal);
+        }, cancellationToken);
 
     /// <summary>Re-applies the current intent (after a daemon start, or drift).</summary>
     public Task<FirewallApplyResult> ApplyAsync(CancellationToken cancellationToken = default) => ChangeAsync(() => { }, cancellationToken);
@@ -58,6 +83,10 @@ public sealed class FirewallCoordinator : IAsyncDisposable
         {
             change();
             LastResult = await _backend.ApplyAsync(Intent, cancellationToken);
+            if (_stacksFile is not null)
+            {
+                StackNetworkFile.Save(_stacksFile, _stacks.Values);
+            }
             return LastResult;
         }
         catch

@@ -23,6 +23,10 @@ public static class StackLoader
         string text;
         try
         {
+            if (Directory.Exists(path))
+            {
+                return Failed(path, "this is a directory; give the stack file inside it, e.g. " + Path.Combine(path, "stack.yaml"));
+            }
             var info = new FileInfo(path);
             if (info.Exists && info.Length > MaxFileBytes)
             {

@@ -41,6 +41,23 @@ public sealed class StackErrorTests
     }
 
     [Fact]
+    public void Rejects_ControlCharacter_AtTheCharacter()
+    {
+        StackLoadResult result = StackTestHelpers.Load("services:\n  web:\n    image: ng\u0000inx\n");
+        result.AssertError(3, 14, "", "character U+0000 is not allowed in a YAML file");
+        Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void Rejects_Directory_AndMissingFile()
+    {
+        StackLoadResult directory = StackLoader.Load(Path.GetTempPath());
+        directory.AssertError(1, 1, "", "this is a directory");
+        StackLoadResult missing = StackLoader.Load("/nonexistent/appliance/stack.yaml");
+        missing.AssertError(1, 1, "", "cannot read the stack file: no such file");
+    }
+
+    [Fact]
     public void Rejects_DuplicateKey_AtTheSecondOne()
     {
         StackLoadResult result = StackTestHelpers.Load("""

@@ -52,26 +52,35 @@ internal static class YamlTreeReader
         }
     }
 
-    /// <summary>Reports characters YAML does not allow (control characters, lone surrogates), each at its position.</summary>
+    /// <summary>Reports characters YAML does not allow (control characters, lone surrogates), each at its position (the first few).</summary>
     private static bool ReportUnprintable(string text, DiagnosticBag diagnostics)
     {
+        const int MaxReported = 5;
         int line = 1;
         int column = 1;
-        int reported = 0;
+        int found = 0;
+        SourceLocation first = default;
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            bool ok;
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++;
                 column++;
                 continue;
             }
-            ok = c is '\t' or '\n' or '\r' or '\u0085' or (>= ' ' and <= '~') or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD');
-            if (!ok && reported++ < 20)
+            bool ok = c is '\t' or '\n' or '\r' or '\u0085' or (>= ' ' and <= '~') or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD');
+            if (!ok)
             {
-                diagnostics.Error(new SourceLocation(line, column), "", $"character U+{(int)c:X4} is not allowed in a YAML file; remove it (was the file saved as text, in UTF-8?)");
+                if (found == 0)
+                {
+                    first = new SourceLocation(line, column);
+                }
+                if (found < MaxReported)
+                {
+                    diagnostics.Error(new SourceLocation(line, column), "", $"character U+{(int)c:X4} is not allowed in a YAML file; remove it");
+                }
+                found++;
             }
             if (c == '\n')
             {
@@ -83,7 +92,11 @@ internal static class YamlTreeReader
                 column++;
             }
         }
-        return reported > 0;
+        if (found > MaxReported)
+        {
+            diagnostics.Error(first, "", $"{found:N0} characters in this file are not allowed in YAML (only the first {MaxReported} are listed); is it a text file saved as UTF-8?");
+        }
+        return found > 0;
     }
 
     private static string CleanMessage(string message)
