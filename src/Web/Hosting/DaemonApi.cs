@@ -130,6 +130,11 @@ public static partial class DaemonApi
             {
                 return Results.Json(new ErrorResponse(e.Message), statusCode: StatusCodes.Status409Conflict);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Results.Json(new ErrorResponse($"the plan of '{name}' stopped: {e.Message}; it is retried when the daemon reconciles (see `appliance events`)"),
+                    statusCode: StatusCodes.Status500InternalServerError);
+            }
         });
 
         api.MapDelete("/stacks/{name}", async (string name, bool? volumes, IServiceProvider services, CancellationToken ct) =>

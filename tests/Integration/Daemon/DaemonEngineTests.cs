@@ -75,7 +75,9 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         var failing = new HttpRequestMessage(HttpMethod.Put, "api/daemon/stacks/web") { Content = JsonContent.Create(new DeployRequest(broken)) };
         using (HttpResponseMessage rolledBack = await http.SendAsync(failing))
         {
-            OperationResponse result = (await rolledBack.Content.ReadFromJsonAsync<OperationResponse>(JsonBody.Options))!;
+            string body = await rolledBack.Content.ReadAsStringAsync();
+            Assert.True(rolledBack.StatusCode == System.Net.HttpStatusCode.UnprocessableEntity, $"{(int)rolledBack.StatusCode}: {body}\n{daemon.Process.Output}");
+            OperationResponse result = System.Text.Json.JsonSerializer.Deserialize<OperationResponse>(body, JsonBody.Options)!;
             Assert.False(result.Succeeded);
             Assert.Contains("rolled back to version 1", result.Message);
         }
