@@ -37,18 +37,35 @@ public sealed class Deployer(StackRepository stacks, IStackRuntime runtime, Even
         return await RunAsync(removal, cancellationToken);
     }
 
-    /// <summary>Resumes every plan a crash interrupted (deploys roll forward from their step; rollbacks and removals finish).</summary>
+    /// <summary>Resumes every plan a crash (or a failed step) left unfinished: deploys roll forward from their step; rollbacks and
+    /// removals finish. The daemon calls it at start and on every reconcile pass.</summary>
     public async Task<IReadOnlyList<DeployResult>> RecoverAsync(CancellationToken cancellationToken = default)
     {
         var results = new List<DeployResult>();
-        foreach (DeploymentRecord deployment in await stacks.UnfinishedAsync(cancellationToken))
+        foreach (DeploymentRecord unfinished in await stacks.UnfinishedAsync(cancellationToken))
         {
+            DeploymentRecord deployment = unfinished;
             using IDisposable gate = await _locks.AcquireAsync(deployment.Stack, cancellationToken);
+            // Re-read under the lock: the plan may have been finished meanwhile by the request that runs it.
+            if (await stacks.GetDeploymentAsync(deployment.Stack, deployment.Version, cancellationToken) is not { } fresh
+                || !DeploymentStatus.IsUnfinished(fresh.Status))
+            {
+                continue;
+            }
+            deployment = fresh;
             string step = deployment.Step < deployment.Plan.Count ? deployment.Plan[deployment.Step] : "end";
             await events.PublishAsync(EventKind.Reconcile, deployment.Stack, null,
-                $"resuming the {deployment.Status} plan of version {deployment.Version} at step '{step}'", "the daemon stopped while it ran",
+                $"resuming the {deployment.Status} plan of version {deployment.Version} at step '{step}'", "it did not finish: the daemon stopped, or a step failed",
                 cancellationToken);
-            results.Add(await RunAsync(deployment, cancellationToken));
+            try
+            {
+                results.Add(await RunAsync(deployment, cancellationToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // RunAsync recorded an alert; the plan stays unfinished and the next pass tries again.
+                results.Add(new DeployResult(false, deployment.Stack, deployment.Version, e.Message));
+            }
         }
         return results;
     }

@@ -29,12 +29,9 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
         {
             try
             {
-                if (atStart)
+                foreach (DeployResult resumed in await deployer.RecoverAsync(stoppingToken))
                 {
-                    foreach (DeployResult resumed in await deployer.RecoverAsync(stoppingToken))
-                    {
-                        DaemonLog.Resumed(logger, resumed.Stack, resumed.Message);
-                    }
+                    DaemonLog.Resumed(logger, resumed.Stack, resumed.Message);
                 }
                 ReconcileReport report = await reconciler.ReconcileAsync(atStart, stoppingToken);
                 foreach (string action in report.Actions)
