@@ -45,12 +45,7 @@ internal sealed class NasStack : IAsyncDisposable
         TestBox box = await TestBox.CreateAsync(withWan: true);
         try
         {
-            if (!Directory.Exists("/proc/sys/net/bridge"))
-            {
-                // A machine-wide module load (allowed); the sysctl below is set inside nas only.
-                await Command.CheckAsync("modprobe", "br_netfilter");
-            }
-            await Check(box.ExecAsync(box.Nas, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"));
+            await DenyByDefaultHost.EnableBridgeNetfilterAsync(box);
             await Ip(box.Nas, "link", "add", Bridge, "type", "bridge");
             await Ip(box.Nas, "addr", "add", Gateway + "/24", "dev", Bridge);
             await Ip(box.Nas, "link", "set", Bridge, "up");
@@ -114,24 +109,7 @@ internal sealed class NasStack : IAsyncDisposable
     };
 
     /// <summary>A deny-by-default host firewall in a table that is not Appliance's, with or without the mark rule.</summary>
-    public async Task LoadHostFirewallAsync(bool withMarkRule)
-    {
-        string accept = withMarkRule ? $"meta mark & 0x{Mark.Mask:x8} == 0x{Mark.Value:x8} accept" : "";
-        string rules = $$"""
-            table inet host {
-              chain input { type filter hook input priority filter; policy drop;
-                iif "lo" accept
-                {{accept}}
-              }
-              chain forward { type filter hook forward priority filter; policy drop;
-                {{accept}}
-              }
-            }
-            """;
-        string file = Path.Combine(Box.TempDir, "host.nft");
-        await File.WriteAllTextAsync(file, rules);
-        await Check(Box.ExecAsync(Nas, "nft", "-f", file));
-    }
+    public Task LoadHostFirewallAsync(bool withMarkRule) => DenyByDefaultHost.LoadAsync(Box, withMarkRule ? Mark : null);
 
     public NftablesBackend Backend(TimeSpan? confirmWindow = null, bool watchDrift = true) => new(new NftablesBackendOptions
     {
