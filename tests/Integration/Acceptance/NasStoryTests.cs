@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Integration.Tests.Engine;
 using Appliance.Integration.Tests.Firewall;
+using Appliance.Netfilter.Inspection;
 using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Nftables;
 using Appliance.Orchestrator.Engine;
@@ -38,30 +39,33 @@ public sealed class NasStoryTests(RegistryFixture fixture)
         ResolvedStack stack = await LoadStackAsync(dbTries: 3);
 
         await bed.Engine.UpAsync(stack, bed.Progress);
-        await Poll.UntilAsync(async () => (await bed.Engine.PsAsync(stack.Name)).Single(s => s.Service == "gitlab").Status != ContainerStatus.Running,
-            Deadline, () => "gitlab-probe kept running without Appliance's rules");
-        IReadOnlyList<ServiceStatus> ps = await bed.Engine.PsAsync(stack.Name);
-        ServiceStatus gitlab = ps.Single(s => s.Service == "gitlab");
-        string logs = await bed.LogTextAsync(stack.Name, "gitlab");
 
         Assert.DoesNotContain(bed.Events, e => e.Step == EngineStep.ApplyFirewall);
-        Assert.Equal(1, gitlab.ExitCode);
-        Assert.Contains("PostgreSQL at postgresql:5432 did not answer after 3 tries; giving up", logs);
-        // The database itself was fine (healthy inside its container): the host firewall dropped the bridged flow.
-        Assert.Equal(ContainerStatus.Running, ps.Single(s => s.Service == "postgresql").Status);
+        await AssertProbeGivesUpOnPostgresqlAsync(bed, stack, dbTries: 3);
+    }
+
+    [Fact]
+    public async Task WithAppliancesRules_ButNoMarkRuleInTheHostTable_GitlabProbeStillFails_AndTheHostTableIsReported()
+    {
+        NftablesBackend? backend = null;
+        await using EngineTestBed bed = await EngineTestBed.CreateAsync(firewall: box => Coordinator(backend = Backend(box)));
+        await DenyByDefaultHost.EnableBridgeNetfilterAsync(bed.Box);
+        await DenyByDefaultHost.LoadAsync(bed.Box, mark: null);
+        ResolvedStack stack = await LoadStackAsync(dbTries: 3);
+
+        await bed.Engine.UpAsync(stack, bed.Progress);
+
+        // Appliance's accept ends only its own chain: the host's forward drop still wins.
+        Assert.Contains(bed.Events, e => e.Step == EngineStep.ApplyFirewall);
+        await AssertProbeGivesUpOnPostgresqlAsync(bed, stack, dbTries: 3);
+        IReadOnlyList<ForeignBlocker> blockers = await backend!.FindForeignBlockersAsync();
+        Assert.Contains(blockers, b => b.Table == DenyByDefaultHost.Table && b.Hook == "forward" && b.Fix.Contains(PacketMark.Default.HostRule, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task WithAppliancesRules_StackIsHealthy_PortsAnswerByExposure_AndAFlushIsRepaired()
     {
-        await using EngineTestBed bed = await EngineTestBed.CreateAsync(withWan: true, firewall: box => new FirewallCoordinator(
-            new NftablesBackend(new NftablesBackendOptions
-            {
-                Namespace = box.Nas.Namespace,
-                StateDirectory = Path.Combine(box.RunDir, "firewall"),
-                DriftPollInterval = TimeSpan.FromMilliseconds(200),
-            }),
-            new FirewallIntent { LanSubnets = [IPNetwork.Parse(TestBox.LanSubnet)] }));
+        await using EngineTestBed bed = await EngineTestBed.CreateAsync(withWan: true, firewall: box => Coordinator(Backend(box)));
         TestBox box = bed.Box;
         await DenyByDefaultHost.EnableBridgeNetfilterAsync(box);
         await DenyByDefaultHost.LoadAsync(box, PacketMark.Default);
@@ -129,6 +133,32 @@ public sealed class NasStoryTests(RegistryFixture fixture)
         Assert.Matches(@"^HTTP/1\.[01] 200 ", await wanHttp);
         Assert.All(closed, c => Assert.Null(c.Result));
     }
+
+    /// <summary>The engine started gitlab-probe; it polls the database DB_TRIES times, then exits 1 naming it.</summary>
+    private static async Task AssertProbeGivesUpOnPostgresqlAsync(EngineTestBed bed, ResolvedStack stack, int dbTries)
+    {
+        await Poll.UntilAsync(async () => (await bed.Engine.PsAsync(stack.Name)).Single(s => s.Service == "gitlab").Status != ContainerStatus.Running,
+            Deadline, () => "gitlab-probe kept running although the host firewall drops its database traffic");
+        IReadOnlyList<ServiceStatus> ps = await bed.Engine.PsAsync(stack.Name);
+        string logs = await bed.LogTextAsync(stack.Name, "gitlab");
+
+        Assert.Equal(1, ps.Single(s => s.Service == "gitlab").ExitCode);
+        Assert.Contains($"PostgreSQL at postgresql:5432 did not answer after {dbTries} tries; giving up", logs);
+        // The database itself was fine (healthy inside its container): the host firewall dropped the bridged flow.
+        Assert.Equal(ContainerStatus.Running, ps.Single(s => s.Service == "postgresql").Status);
+    }
+
+    /// <summary>The nftables backend in the box's nas, watching for drift every 200 ms.</summary>
+    private static NftablesBackend Backend(TestBox box) => new(new NftablesBackendOptions
+    {
+        Namespace = box.Nas.Namespace,
+        StateDirectory = Path.Combine(box.RunDir, "firewall"),
+        DriftPollInterval = TimeSpan.FromMilliseconds(200),
+    });
+
+    /// <summary>The owner's settings for the box: its LAN is 192.168.50.0/24; no host services.</summary>
+    private static FirewallCoordinator Coordinator(NftablesBackend backend) =>
+        new(backend, new FirewallIntent { LanSubnets = [IPNetwork.Parse(TestBox.LanSubnet)] });
 
     private static async Task WaitHealthyAsync(EngineTestBed bed, ResolvedStack stack)
     {
