@@ -7,5 +7,5 @@ if (args.Length > 0 && Appliance.Bench.Comparisons.TryRun(args))
 {
     return 0;
 }
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(Appliance.Bench.Comparisons).Assembly).Run(args);
 return 0;

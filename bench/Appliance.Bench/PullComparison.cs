@@ -13,7 +13,7 @@ namespace Appliance.Bench;
 /// </summary>
 public sealed class PullComparison : IComparison
 {
-    private const int Rounds = 5;
+    private const int Rounds = 3;
 
     public string Name => "compare-pull";
 
@@ -28,11 +28,15 @@ public sealed class PullComparison : IComparison
         {
             var appliance = new List<double>();
             var skopeo = new List<double>();
+            var umoci = new List<double>();
+            var podman = new List<double>();
+            var cpu = new Dictionary<string, List<double>> { ["a"] = new(), ["s"] = new(), ["u"] = new(), ["p"] = new() };
             long peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
             long size = 0;
             for (int round = 0; round < Rounds + 1; round++)
             {
                 string store = Path.Combine(work, $"store{round}");
+                TimeSpan ownCpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var stopwatch = Stopwatch.StartNew();
                 using (var images = new ImageStore(new ImageStoreOptions { Root = store }))
                 {
@@ -40,36 +44,92 @@ public sealed class PullComparison : IComparison
                     size = image.Size;
                 }
                 double a = stopwatch.Elapsed.TotalMilliseconds;
+                double aCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalMilliseconds;
                 Directory.Delete(store, recursive: true);
+                double c0 = ChildrenCpuMs();
 
                 string oci = Path.Combine(work, $"oci{round}");
                 stopwatch.Restart();
                 await Command.CheckAsync("skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
                     "docker://" + reference, $"oci:{oci}:bench");
                 double s = stopwatch.Elapsed.TotalMilliseconds;
+                double sCpu = ChildrenCpuMs() - c0;
+                // the same download, then an unpack into a directory: what a user without a daemon does
+                stopwatch.Restart();
+                await Command.CheckAsync("umoci", "raw", "unpack", "--image", $"{oci}:bench", Path.Combine(work, $"umoci{round}"));
+                double u = s + stopwatch.Elapsed.TotalMilliseconds;
+                double uCpu = ChildrenCpuMs() - c0;
                 Directory.Delete(oci, recursive: true);
+                Directory.Delete(Path.Combine(work, $"umoci{round}"), recursive: true);
+
+                // podman pull: download + unpack into its overlay storage, the same work as Appliance
+                string podmanRoot = Path.Combine(work, $"podman{round}");
+                double c1 = ChildrenCpuMs();
+                stopwatch.Restart();
+                await Command.CheckAsync("podman", "--root", podmanRoot, "--runroot", podmanRoot + "-run", "--storage-driver", "overlay",
+                    "--events-backend", "none", "pull", "--quiet", "--tls-verify=false", "docker://" + reference);
+                double p = stopwatch.Elapsed.TotalMilliseconds;
+                double pCpu = ChildrenCpuMs() - c1;
+                await RemovePodmanStorageAsync(podmanRoot);
+
                 if (round > 0) // round 0 warms the JIT, the registry's and the kernel's caches
                 {
                     appliance.Add(a);
                     skopeo.Add(s);
+                    umoci.Add(u);
+                    podman.Add(p);
+                    cpu["a"].Add(aCpu);
+                    cpu["s"].Add(sCpu);
+                    cpu["u"].Add(uCpu);
+                    cpu["p"].Add(pCpu);
                 }
             }
-            double am = Median(appliance), sm = Median(skopeo);
+            double am = Median(appliance), sm = Median(skopeo), um = Median(umoci), pm = Median(podman);
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
             Console.WriteLine($"compare-pull: {TestImages.BenchLarge}, {size / 1e6:0} MB compressed in 5 layers, median of {Rounds} rounds, local docker-registry");
             Console.WriteLine();
-            Console.WriteLine("| tool                                        | median   | min      | max      |");
-            Console.WriteLine("|---------------------------------------------|----------|----------|----------|");
-            Console.WriteLine($"| Appliance ImageStore.PullAsync (+ unpack)   | {am,6:0} ms | {appliance.Min(),6:0} ms | {appliance.Max(),6:0} ms |");
-            Console.WriteLine($"| skopeo copy docker:// oci: (no unpack)      | {sm,6:0} ms | {skopeo.Min(),6:0} ms | {skopeo.Max(),6:0} ms |");
+            Console.WriteLine("| tool                                        | median wall | min      | max      | median CPU (user+sys) |");
+            Console.WriteLine("|---------------------------------------------|-------------|----------|----------|-----------------------|");
+            Console.WriteLine($"| Appliance ImageStore.PullAsync (+ unpack)   | {am,8:0} ms | {appliance.Min(),6:0} ms | {appliance.Max(),6:0} ms | {Median(cpu["a"]),8:0} ms |");
+            Console.WriteLine($"| skopeo copy docker:// oci: (no unpack)      | {sm,8:0} ms | {skopeo.Min(),6:0} ms | {skopeo.Max(),6:0} ms | {Median(cpu["s"]),8:0} ms |");
+            Console.WriteLine($"| skopeo copy + umoci raw unpack              | {um,8:0} ms | {umoci.Min(),6:0} ms | {umoci.Max(),6:0} ms | {Median(cpu["u"]),8:0} ms |");
+            Console.WriteLine($"| podman pull (overlay storage)               | {pm,8:0} ms | {podman.Min(),6:0} ms | {podman.Max(),6:0} ms | {Median(cpu["p"]),8:0} ms |");
             Console.WriteLine();
-            Console.WriteLine($"ratio Appliance / skopeo: {am / sm:0.00} (target <= 1.00)");
+            Console.WriteLine($"ratio Appliance / skopeo copy: {am / sm:0.00} (target <= 1.00; skopeo does not unpack)");
+            Console.WriteLine($"ratio Appliance / skopeo copy + umoci unpack: {am / um:0.00}");
+            Console.WriteLine($"ratio Appliance / podman pull: {am / pm:0.00} (CPU {Median(cpu["a"]) / Median(cpu["p"]):0.00})");
             Console.WriteLine($"peak working set of the bench process: {peak / 1e6:0} MB (before pulls {peakBefore / 1e6:0} MB)");
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>podman's overlay driver may leave its storage mounted: unmount what is under it, then delete it.</summary>
+    private static async Task RemovePodmanStorageAsync(string root)
+    {
+        foreach (string mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
+                     .Where(m => m.StartsWith(root, StringComparison.Ordinal)).OrderByDescending(m => m.Length))
+        {
+            await Command.RunAsync("umount", "-l", mount);
+        }
+        foreach (string dir in new[] { root, root + "-run" })
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>CPU time of this process's reaped children (cutime + cstime of /proc/self/stat), in ms.</summary>
+    private static double ChildrenCpuMs()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // after the command: state is field 3, cutime 16 and cstime 17 (1-based), in clock ticks (100 Hz)
+        return (long.Parse(fields[13]) + long.Parse(fields[14])) * 10.0;
     }
 
     private static double Median(List<double> values)

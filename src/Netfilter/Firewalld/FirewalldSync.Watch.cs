@@ -9,10 +9,13 @@ public sealed record FirewalldReapply(FirewalldEventKind Trigger, FirewalldApply
 // Reload safety: after a Reloaded signal or firewalld's bus name changing owner, verify and re-apply.
 public sealed partial class FirewalldSync
 {
-    private IAsyncDisposable? _watch;
-    private int _pending;
+    private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private Task _reapplying = Task.CompletedTask;
+    private readonly object _eventLock = new();
+    private IAsyncDisposable? _watch;
+    private Task? _loop;
+    private FirewalldEventKind _trigger;
+    private long _eventTimestamp;
 
     /// <summary>Raised (on a pool thread) after each re-apply triggered by firewalld.</summary>
     public event Action<FirewalldReapply>? Reapplied;
@@ -21,6 +24,7 @@ public sealed partial class FirewalldSync
     public async Task StartWatchingAsync(CancellationToken cancellationToken = default)
     {
         _watch ??= await _client.WatchAsync(OnFirewalldEvent, cancellationToken);
+        _loop ??= Task.Run(() => ReapplyLoopAsync(_stopping.Token));
     }
 
     public async Task StopWatchingAsync()
@@ -31,13 +35,16 @@ public sealed partial class FirewalldSync
             await watch.DisposeAsync();
         }
         await _stopping.CancelAsync();
-        try
+        if (_loop is { } loop)
         {
-            await _reapplying;
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
+            try
+            {
+                await loop;
+            }
+            catch (OperationCanceledException)
+            {
+                // stopping
+            }
         }
     }
 
@@ -48,42 +55,62 @@ public sealed partial class FirewalldSync
             Log.Stopped(_logger, _client.Address);
             return; // nothing to talk to; the Started that follows re-applies
         }
-        // Coalesce bursts (a restart is Stopped, Started, and often a Reloaded): one run at a time,
-        // and one more after it if events came in meanwhile.
-        if (Interlocked.Exchange(ref _pending, 1) == 1)
+        lock (_eventLock)
         {
-            return;
+            _trigger = kind;
+            _eventTimestamp = Stopwatch.GetTimestamp();
         }
-        var since = Stopwatch.StartNew();
-        _reapplying = Task.Run(() => ReapplyAsync(kind, since, _stopping.Token));
+        // One worker; a burst (a restart is Stopped, Started and often Reloaded) becomes one pass,
+        // plus one more if events come in while a pass runs.
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already signalled
+            }
+        }
     }
 
-    private async Task ReapplyAsync(FirewalldEventKind trigger, Stopwatch since, CancellationToken cancellationToken)
+    private async Task ReapplyLoopAsync(CancellationToken cancellationToken)
     {
-        await Task.Delay(Options.ReapplyDelay, cancellationToken);
+        while (true)
+        {
+            await _signal.WaitAsync(cancellationToken);
+            await Task.Delay(Options.ReapplyDelay, cancellationToken);
+            FirewalldEventKind trigger;
+            long since;
+            lock (_eventLock)
+            {
+                (trigger, since) = (_trigger, _eventTimestamp);
+            }
+            await ReapplyAsync(trigger, since, cancellationToken);
+        }
+    }
+
+    private async Task ReapplyAsync(FirewalldEventKind trigger, long since, CancellationToken cancellationToken)
+    {
         // firewalld owns its bus name before it has finished starting; retry until it answers.
         TimeSpan delay = TimeSpan.FromMilliseconds(100);
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            Volatile.Write(ref _pending, 0);
             try
             {
                 FirewalldApplyResult result = await ReapplyOnceAsync(cancellationToken);
                 if (result.Changed)
                 {
-                    Log.Restored(_logger, trigger, since.Elapsed.TotalMilliseconds, string.Join("; ", result.Changes));
+                    Log.Restored(_logger, trigger, Stopwatch.GetElapsedTime(since).TotalMilliseconds, string.Join("; ", result.Changes));
                 }
                 else
                 {
                     Log.Intact(_logger, trigger);
                 }
-                Reapplied?.Invoke(new FirewalldReapply(trigger, result, null, since.Elapsed));
-                if (Volatile.Read(ref _pending) == 0)
-                {
-                    return;
-                }
-                trigger = FirewalldEventKind.Reloaded;
+                Reapplied?.Invoke(new FirewalldReapply(trigger, result, null, Stopwatch.GetElapsedTime(since)));
+                return;
             }
             catch (FirewalldException) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
@@ -93,7 +120,7 @@ public sealed partial class FirewalldSync
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.ReapplyFailed(_logger, trigger, e);
-                Reapplied?.Invoke(new FirewalldReapply(trigger, null, e, since.Elapsed));
+                Reapplied?.Invoke(new FirewalldReapply(trigger, null, e, Stopwatch.GetElapsedTime(since)));
                 return;
             }
         }

@@ -253,5 +253,7 @@ public sealed partial class FirewalldSync : IAsyncDisposable
         await StopWatchingAsync();
         await _client.DisposeAsync();
         _gate.Dispose();
+        _signal.Dispose();
+        _stopping.Dispose();
     }
 }

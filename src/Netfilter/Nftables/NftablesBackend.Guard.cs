@@ -14,8 +14,8 @@ public sealed partial class NftablesBackend
 
     /// <summary>
     /// Before a change that cuts the owner's access: writes the last confirmed table as a
-    /// transaction file and starts a detached guard (<c>setsid sh -c 'sleep; nft -j -f'</c>) that
-    /// restores it after the window unless the marker file appears. The guard does not depend on
+    /// transaction file and starts a detached guard (<c>setsid sh -c '... sleep ...; nsenter nft -j -f'</c>)
+    /// that restores it after the window unless the marker file appears (or the namespace is gone). The guard does not depend on
     /// this process: if Appliance dies in the window, the owner still gets their access back.
     /// While this process lives, it rolls back itself at the end of the window (and stands the
     /// guard down with the marker), so both never race with later changes.
@@ -35,9 +35,13 @@ public sealed partial class NftablesBackend
         string marker = Path.Combine(_options.StateDirectory, $"confirmed-{id}");
         string table = _applied!.Table;
         File.WriteAllText(rollbackFile, _applied.FullTransaction().ToJsonString(NftJson.Compact));
-        int seconds = (int)Math.Ceiling((_options.ConfirmWindow + TimeSpan.FromSeconds(2)).TotalSeconds);
+        // Ticks of 0.5 s: the guard stands down as soon as the marker appears (confirm, or the
+        // daemon rolled back itself) or the namespace is gone, so it never lingers needlessly.
+        int ticks = (int)Math.Ceiling((_options.ConfirmWindow + TimeSpan.FromSeconds(2)).TotalSeconds * 2);
+        string ns = Quote(_options.Namespace.Path);
         string script =
-            $"sleep {seconds}; if [ ! -e {Quote(marker)} ]; then nsenter --net={Quote(_options.Namespace.Path)} nft -j -f {Quote(rollbackFile)}; fi; " +
+            $"i=0; while [ $i -lt {ticks} ]; do [ -e {Quote(marker)} ] && break; [ -e {ns} ] || break; sleep 0.5; i=$((i+1)); done; " +
+            $"if [ $i -ge {ticks} ] && [ ! -e {Quote(marker)} ] && [ -e {ns} ]; then nsenter --net={ns} nft -j -f {Quote(rollbackFile)}; fi; " +
             $"rm -f {Quote(rollbackFile)} {Quote(marker)}";
         var psi = new ProcessStartInfo("setsid") { UseShellExecute = false };
         foreach (string arg in new[] { "-f", "/bin/sh", "-c", script, $"appliance-fw-rollback-guard {table}" })

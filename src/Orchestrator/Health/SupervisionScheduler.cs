@@ -27,7 +27,14 @@ public sealed class SupervisionScheduler(ISchedulerFactory factory, HealthSuperv
         }
     }
 
-    public async Task SyncAsync(IReadOnlyList<StackModel> models, CancellationToken cancellationToken = default)
+    /// <summary>Makes the jobs match exactly <paramref name="models"/> (every deployed stack): new ones scheduled, changed ones
+    /// rescheduled, those of stacks no longer listed removed.</summary>
+    public Task SyncAsync(IReadOnlyList<StackModel> models, CancellationToken cancellationToken = default) => SyncAsync(models, complete: true, cancellationToken);
+
+    /// <summary>Schedules (or reschedules) the jobs of one stack and leaves the others alone (a deploy's verify step uses it).</summary>
+    public Task AddOrUpdateAsync(StackModel model, CancellationToken cancellationToken = default) => SyncAsync([model], complete: false, cancellationToken);
+
+    private async Task SyncAsync(IReadOnlyList<StackModel> models, bool complete, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -55,12 +62,13 @@ public sealed class SupervisionScheduler(ISchedulerFactory factory, HealthSuperv
                 }
                 await runner.UnregisterOthersAsync(model.Name, [.. model.Schedules.Select(s => s.Name)], cancellationToken);
             }
-            foreach (StackModel gone in supervisor.Tracked.Where(t => models.All(m => m.Name != t.Name)).ToArray())
+            foreach (StackModel gone in supervisor.Tracked.Where(t => complete && models.All(m => m.Name != t.Name)).ToArray())
             {
                 supervisor.Untrack(gone.Name);
                 await runner.UnregisterOthersAsync(gone.Name, [], cancellationToken);
             }
-            foreach ((JobKey key, string _) in _scheduled.Where(s => !wanted.TryGetValue(s.Key, out var w) || w.Signature != s.Value).ToArray())
+            bool Concerned(JobKey key) => complete || models.Any(m => key.Name.StartsWith(m.Name + "/", StringComparison.Ordinal));
+            foreach ((JobKey key, string _) in _scheduled.Where(s => Concerned(s.Key) && (!wanted.TryGetValue(s.Key, out var w) || w.Signature != s.Value)).ToArray())
             {
                 await scheduler.DeleteJob(key, cancellationToken);
                 _scheduled.Remove(key);

@@ -7,9 +7,12 @@ namespace Appliance.Orchestrator.Images;
 /// sink (the blob's temp file) and counting it for progress. Refuses more bytes than expected.
 /// Never buffers a whole blob: memory stays at one read buffer.
 /// </summary>
-internal sealed class HashingReadStream(Stream source, Stream? sink, long? expectedLength, string what, Action<long>? onBytes = null)
+internal sealed class HashingReadStream(Stream source, Stream? sink, long? expectedLength, string what, Action<long>? onBytes = null,
+    TimeSpan? idleTimeout = null)
     : Stream
 {
+    private CancellationTokenSource? _idle;
+
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public long BytesRead { get; private set; }
@@ -35,7 +38,30 @@ internal sealed class HashingReadStream(Stream source, Stream? sink, long? expec
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        int n = await source.ReadAsync(buffer, cancellationToken);
+        int n;
+        if (idleTimeout is TimeSpan idle)
+        {
+            // A registry that stops sending (but keeps the connection) must not hang the pull forever.
+            if (_idle is null || !_idle.TryReset())
+            {
+                _idle?.Dispose();
+                _idle = new CancellationTokenSource();
+            }
+            _idle.CancelAfter(idle);
+            using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token);
+            try
+            {
+                n = await source.ReadAsync(buffer, linked.Token);
+            }
+            catch (OperationCanceledException) when (_idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new RegistryException($"{what}: no data from the registry for {idle.TotalSeconds:0} s after {BytesRead} bytes; pull again to retry");
+            }
+        }
+        else
+        {
+            n = await source.ReadAsync(buffer, cancellationToken);
+        }
         Account(buffer.Span[..n]);
         if (sink is not null && n > 0)
         {
@@ -84,6 +110,7 @@ internal sealed class HashingReadStream(Stream source, Stream? sink, long? expec
         if (disposing)
         {
             _hash.Dispose();
+            _idle?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -12,4 +12,7 @@ public sealed record IpamState(ImmutableSortedDictionary<string, StackSubnet> St
     public static IpamState Empty { get; } = new(ImmutableSortedDictionary<string, StackSubnet>.Empty.WithComparers(StringComparer.Ordinal));
 
     public StackSubnet? Find(string stackName) => Stacks.GetValueOrDefault(stackName);
+
+    /// <summary>This state with <paramref name="subnet"/> added or replaced (for loading persisted rows).</summary>
+    public IpamState With(StackSubnet subnet) => this with { Stacks = Stacks.SetItem(subnet.StackName, subnet) };
 }

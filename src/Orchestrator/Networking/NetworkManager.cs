@@ -12,6 +12,7 @@ namespace Appliance.Orchestrator.Networking;
 public sealed class NetworkManager : IAsyncDisposable, IDisposable
 {
     private readonly SemaphoreSlim _openLock = new(1, 1);
+    private readonly Lazy<NamespaceHopper> _hopper = new(() => new NamespaceHopper("netns attach"));
     private Rtnetlink? _host;
 
     public NetworkManager(NetworkNamespace? host = null, IpamOptions? ipamOptions = null)
@@ -144,7 +145,8 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
     {
         foreach (ContainerEndpoint c in containers)
         {
-            if (!network.Subnet.Contains(c.Address) || c.Address.Equals(network.Gateway) || c.Address.Equals(network.Subnet.BaseAddress))
+            if (!network.Subnet.Contains(c.Address) || c.Address.Equals(network.Gateway) || c.Address.Equals(network.Subnet.BaseAddress) ||
+                Ipv4.ToUInt32(c.Address) == Ipv4.Last(network.Subnet))
             {
                 throw new ArgumentException(
                     $"address {c.Address} for container '{c.ContainerName}' is not a host address of {network.Subnet} other than the gateway {network.Gateway}",
@@ -152,80 +154,72 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
             }
         }
         Rtnetlink host = await HostAsync(cancellationToken);
-        // One dedicated thread wires them all: the host socket works from any thread, and the
-        // thread joins each container's namespace in turn (setns) for the inside half. It ends
-        // afterwards, so no pooled thread ever changes namespace.
-        await RunOnDedicatedThreadAsync($"attach to {network.BridgeName}", () =>
+        // The manager's own thread wires them: the host socket works from any thread, and the
+        // thread joins each container's namespace in turn (setns) for the inside half. No pooled
+        // thread ever changes namespace.
+        await _hopper.Value.RunAsync(() =>
         {
-            int bridgeIndex = host.GetIndex(network.BridgeName);
-            var created = new List<string>();
-            var failures = new List<Exception>();
-            foreach (ContainerEndpoint c in containers)
+            try
             {
-                string hostEnd = InterfaceNames.HostVeth(network.StackName, c.ContainerName);
-                var containerNs = new NetworkNamespace(c.NamespacePath);
-                try
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, bridgeIndex, up: true);
-                    created.Add(hostEnd);
-                    containerNs.Enter();
-                    ConfigureInside(containerNs, c.Address, network);
-                }
-                catch (Exception e) when (e is NetworkingException or NamespaceException or OperationCanceledException)
-                {
-                    failures.Add(e);
-                    break;
-                }
+                Wire(host, network, containers, cancellationToken);
             }
-            if (failures.Count == 0)
+            finally
             {
-                return;
+                // Back to the process's namespace: a thread left inside a container's namespace
+                // would keep it (and its veth pair) alive after the namespace file is removed.
+                NetworkNamespace.Current.Enter();
             }
-            foreach (string hostEnd in created)
-            {
-                try
-                {
-                    host.TryDeleteLink(hostEnd);
-                }
-                catch (NetlinkException e)
-                {
-                    failures.Add(e);
-                }
-            }
-            if (failures.Count == 1)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
-            }
-            throw new AggregateException($"wiring {containers.Count} container(s) to '{network.BridgeName}' failed: " +
-                string.Join("; ", failures.Select(f => f.Message)), failures);
         }, cancellationToken);
         return containers.Select(c => new ContainerAttachment(network.StackName, c.ContainerName,
             InterfaceNames.HostVeth(network.StackName, c.ContainerName), InterfaceNames.ContainerInterface,
             c.Address, network.Subnet.PrefixLength, new NetworkNamespace(c.NamespacePath).Path)).ToList();
     }
 
-    private static Task RunOnDedicatedThreadAsync(string name, Action work, CancellationToken cancellationToken)
+    /// <summary>Runs on the manager's own thread; joins each container's namespace in turn.</summary>
+    private static void Wire(Rtnetlink host, StackNetwork network, IReadOnlyList<ContainerEndpoint> containers, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        int bridgeIndex = host.GetIndex(network.BridgeName);
+        var created = new List<string>();
+        var failures = new List<Exception>();
+        foreach (ContainerEndpoint c in containers)
+        {
+            string hostEnd = InterfaceNames.HostVeth(network.StackName, c.ContainerName);
+            var containerNs = new NetworkNamespace(c.NamespacePath);
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, bridgeIndex, up: true);
+                created.Add(hostEnd);
+                containerNs.Enter();
+                ConfigureInside(containerNs, c.Address, network);
+            }
+            catch (Exception e) when (e is NetworkingException or NamespaceException or OperationCanceledException)
+            {
+                failures.Add(e);
+                break;
+            }
+        }
+        if (failures.Count == 0)
+        {
+            return;
+        }
+        foreach (string hostEnd in created)
         {
             try
             {
-                work();
-                done.SetResult();
+                host.TryDeleteLink(hostEnd);
             }
-            catch (Exception e)
+            catch (NetlinkException e)
             {
-                done.SetException(e);
+                failures.Add(e);
             }
-        })
+        }
+        if (failures.Count == 1)
         {
-            IsBackground = true,
-            Name = name,
-        };
-        thread.Start();
-        return done.Task.WaitAsync(cancellationToken);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
+        }
+        throw new AggregateException($"wiring {containers.Count} container(s) to '{network.BridgeName}' failed: " +
+            string.Join("; ", failures.Select(f => f.Message)), failures);
     }
 
     /// <summary>Runs on a thread that has joined the container's namespace.</summary>
@@ -295,9 +289,23 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
     }
 
     /// <summary>net.ipv4.conf.BRIDGE.route_localnet in the host namespace (publishing on 127.0.0.1).</summary>
-    public Task SetRouteLocalnetAsync(StackNetwork network, bool enabled, CancellationToken cancellationToken = default) =>
-        Host.RunAsync(() => File.WriteAllText($"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet", enabled ? "1" : "0"),
-            cancellationToken);
+    public Task SetRouteLocalnetAsync(StackNetwork network, bool enabled, CancellationToken cancellationToken = default)
+    {
+        // /proc/sys/net resolves in the namespace of the thread that opens the file.
+        string path = $"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet";
+        string value = enabled ? "1" : "0";
+        return Host.RunAsync(() =>
+        {
+            try
+            {
+                File.WriteAllText(path, value);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SysctlException($"{path} in network namespace '{Host.Path}'", value, e);
+            }
+        }, cancellationToken);
+    }
 
     /// <summary>Appliance's bridges (ap-*) with their addresses and ports, and ve-* links on no bridge.</summary>
     public async Task<NetworkInspection> InspectAsync(CancellationToken cancellationToken = default)
@@ -339,6 +347,10 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
+        if (_hopper.IsValueCreated)
+        {
+            _hopper.Value.Dispose();
+        }
         _host?.Dispose();
         _host = null;
     }

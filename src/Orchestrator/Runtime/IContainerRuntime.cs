@@ -16,6 +16,9 @@ public interface IContainerRuntime
     /// <summary>SIGTERM, then SIGKILL once <paramref name="gracePeriod"/> has passed; returns when it is stopped.</summary>
     Task<ContainerState> StopAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
 
+    /// <summary>Stops it if it runs (as <see cref="StopAsync"/>), then runs it again from the same bundle; its log goes on.</summary>
+    Task RestartAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
+
     /// <summary>Kills what still runs and removes the container, its monitor and its bundle (logs included). Missing is fine.</summary>
     Task RemoveAsync(string id, CancellationToken cancellationToken = default);
 

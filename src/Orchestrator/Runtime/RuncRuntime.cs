@@ -156,6 +156,59 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
     }
 
+    public async Task RestartAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    {
+        ContainerState state = await InspectAsync(id, cancellationToken) ?? throw new ContainerNotFoundException(id);
+        if (state.Status is ContainerStatus.Running or ContainerStatus.Paused)
+        {
+            await StopAsync(id, gracePeriod, cancellationToken);
+        }
+        ToolRunner.Result deleted = await RuncAsync(["delete", "--force", id], cancellationToken);
+        if (deleted.ExitCode != 0 && !IsGone(deleted))
+        {
+            ThrowFor("runc delete", id, deleted);
+        }
+        string bundle = BundleOf(id);
+        await WaitForConmonAsync(bundle, cancellationToken);
+        foreach (string file in new[] { ExitFileOf(id), Path.Combine(bundle, PidFileName), Path.Combine(bundle, ConmonPidFileName) })
+        {
+            File.Delete(file);
+        }
+        DeleteSocketEntry(id);
+        await StartConmonAsync(id, bundle, cancellationToken);
+        await StartAsync(id, cancellationToken);
+    }
+
+    private static async Task WaitForConmonAsync(string bundle, CancellationToken cancellationToken)
+    {
+        if (ReadPid(Path.Combine(bundle, ConmonPidFileName)) is not int pid)
+        {
+            return;
+        }
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (IsAlive(pid) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+        if (IsAlive(pid))
+        {
+            Tmds.Linux.LibC.kill(pid, 9);
+        }
+    }
+
+    private void DeleteSocketEntry(string id)
+    {
+        string path = Path.Combine(_options.SocketDirectory, id);
+        if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null)
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
+        {
+            File.Delete(path);
+        }
+    }
+
     public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)
     {
         var failures = new List<string>();
@@ -166,36 +219,14 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
 
         string bundle = BundleOf(id);
-        int? conmonPid = ReadPid(Path.Combine(bundle, ConmonPidFileName));
-        if (conmonPid is int pid)
+        await WaitForConmonAsync(bundle, cancellationToken);
+        try
         {
-            DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (IsAlive(pid) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-            if (IsAlive(pid))
-            {
-                Tmds.Linux.LibC.kill(pid, 9);
-            }
+            DeleteSocketEntry(id);
         }
-        foreach (string path in new[] { Path.Combine(_options.SocketDirectory, id) })
+        catch (IOException e)
         {
-            try
-            {
-                if (Directory.Exists(path))
-                {
-                    Directory.Delete(path, recursive: true);
-                }
-                else if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
-                {
-                    File.Delete(path);
-                }
-            }
-            catch (IOException e)
-            {
-                failures.Add($"{path}: {e.Message}");
-            }
+            failures.Add($"conmon socket of '{id}': {e.Message}");
         }
         try
         {
@@ -226,7 +257,18 @@ public sealed partial class RuncRuntime : IContainerRuntime
             ThrowFor("runc state", id, result);
         }
         using JsonDocument doc = JsonDocument.Parse(result.Stdout);
-        return ToState(doc.RootElement);
+        ContainerState state = ToState(doc.RootElement);
+        if (state.Status == ContainerStatus.Stopped && state.ExitCode is null
+            && ReadPid(Path.Combine(BundleOf(id), ConmonPidFileName)) is int conmon && IsAlive(conmon))
+        {
+            // runc sees the process gone a moment before conmon has reaped it and written the exit file.
+            DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while ((state = ToState(doc.RootElement)).ExitCode is null && IsAlive(conmon) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5, cancellationToken);
+            }
+        }
+        return state;
     }
 
     public async Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default)

@@ -4,7 +4,8 @@ namespace Appliance.Web.Api;
 
 /// <summary>
 /// A state-changing /api call authenticated by the browser's cookie must carry the antiforgery token
-/// (header "RequestVerificationToken"); scripts with a bearer token carry no ambient credentials and need none.
+/// (header "RequestVerificationToken"); scripts with a bearer token and the CLI on the unix socket carry no
+/// ambient browser credentials and need none.
 /// </summary>
 internal sealed class CookieAntiforgeryFilter(IAntiforgery antiforgery) : IEndpointFilter
 {
@@ -13,7 +14,8 @@ internal sealed class CookieAntiforgeryFilter(IAntiforgery antiforgery) : IEndpo
         HttpRequest request = context.HttpContext.Request;
         bool safe = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method);
         bool bearer = request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
-        if (!safe && !bearer)
+        // Over the root-only unix socket (the CLI) there is no browser and so no cross-site request.
+        if (!safe && !bearer && !Hosting.UnixSocketIdentity.IsUnixSocket(context.HttpContext))
         {
             try
             {

@@ -18,14 +18,25 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port of the web UI and API (0: none, unix socket only).", DefaultValueFactory = _ => 8080 };
         var listen = new Option<string>("--listen") { Description = "Address the web UI and API listen on.", DefaultValueFactory = _ => "0.0.0.0" };
         var socket = new Option<string>("--socket") { Description = "The root-only unix socket the CLI talks to.", DefaultValueFactory = _ => DaemonOptions.DefaultSocketPath };
+        var runDir = new Option<string>("--run-dir") { Description = "Volatile engine state: runc root, conmon sockets, network namespaces.", DefaultValueFactory = _ => "/run/appliance" };
+        var engine = new Option<string>("--engine") { Description = "runc (run containers) or none (state, API and UI only).", DefaultValueFactory = _ => "runc" };
+        engine.AcceptOnlyFromAmong("runc", "none");
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
         Option<string> firewallBackend = FirewallBackendOption();
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, firewallBackend };
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, firewallBackend };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
             {
                 Console.Error.WriteLine($"appliance serve: --listen '{parse.GetValue(listen)}' is not an IP address; use e.g. 0.0.0.0 or 127.0.0.1");
+                return 2;
+            }
+            if (Environment.GetEnvironmentVariable("APPLIANCE_TEST_PREFIX") is { } test && parse.GetValue(netns) is null
+                && parse.GetValue(firewallBackend) != FirewallBackends.None)
+            {
+                // Tests never touch the firewall of the machine's own network namespace.
+                Console.Error.WriteLine($"appliance serve: started by test {test} without --netns: refusing to program the machine's own firewall; " +
+                    "pass --netns PATH (the test box's nas) or --firewall-backend none");
                 return 2;
             }
             var options = new DaemonOptions
@@ -35,9 +46,16 @@ internal static class ServeCommand
                 ListenAddress = address.ToString(),
                 SocketPath = Path.GetFullPath(parse.GetValue(socket)!),
                 NetworkNamespacePath = parse.GetValue(netns),
+                RunDir = Path.GetFullPath(parse.GetValue(runDir)!),
+                Engine = parse.GetValue(engine)!,
                 FirewallBackend = parse.GetValue(firewallBackend)!,
                 StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
             };
+            if (options.Engine == "runc" && !(File.Exists("/usr/sbin/runc") && File.Exists("/usr/bin/conmon")))
+            {
+                Console.Error.WriteLine("appliance serve: runc or conmon is not installed (apt-get install runc conmon); serving without the engine: nothing can be deployed");
+                options = options with { Engine = "none" };
+            }
             try
             {
                 return await RunAsync(options, cancellationToken);
@@ -50,6 +68,8 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    private static string FormatHost(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
 
     private static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
     {
@@ -65,15 +85,28 @@ internal static class ServeCommand
             : null;
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
+            .AddFilter("Quartz", LogLevel.Warning);
+        // The web UI keeps its users, tokens and certificate in the same state dir. It serves HTTPS itself (UiOptions.HttpsPort)
+        // on the addresses in "urls"; with --netns or --port 0 the daemon opens the listeners and serves plain HTTP only.
+        builder.Configuration["Appliance:StateDir"] = options.StateDir;
+        if (namespacedListener is not null || options.Port == 0)
+        {
+            builder.Configuration["Appliance:HttpsPort"] = "0";
+        }
+        if (options.Port > 0)
+        {
+            builder.WebHost.UseUrls($"http://{FormatHost(options.ListenAddress)}:{options.Port}");
+        }
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.ListenUnixSocket(options.SocketPath);
+            int httpsPort = int.TryParse(context.Configuration["Appliance:HttpsPort"], out int configured) ? configured : 8443;
             if (namespacedListener is not null)
             {
                 kestrel.ListenHandle((ulong)namespacedListener.SafeHandle.DangerousGetHandle());
             }
-            else if (options.Port > 0)
+            else if (options.Port > 0 && httpsPort <= 0)
             {
                 kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
             }

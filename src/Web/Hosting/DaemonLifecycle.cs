@@ -1,5 +1,7 @@
 using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Health;
 using Appliance.Orchestrator.Reconcile;
+using Appliance.Orchestrator.State;
 
 namespace Appliance.Web.Hosting;
 
@@ -39,6 +41,7 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
                 {
                     DaemonLog.ReconcileAction(logger, action);
                 }
+                await SuperviseAsync(stoppingToken);
                 atStart = false;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -49,7 +52,31 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    private readonly HashSet<(string, int)> _unsupervised = [];
     private int _stopped;
+
+    /// <summary>Health checks and schedules follow the deployed stacks (their current versions).</summary>
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetService<SupervisionScheduler>() is not { } scheduler)
+        {
+            return;
+        }
+        IStackModelReader models = services.GetRequiredService<IStackModelReader>();
+        var current = new List<StackModel>();
+        foreach (StackRecord stack in await services.GetRequiredService<StackRepository>().ListStacksAsync(cancellationToken))
+        {
+            try
+            {
+                current.Add(models.Read(new StackDeployment(stack.Name, stack.Version, stack.StackFile, stack.Parameters)));
+            }
+            catch (InvalidOperationException e) when (_unsupervised.Add((stack.Name, stack.Version)))
+            {
+                await events.PublishAsync(EventKind.Alert, stack.Name, null, "not supervised: its stack file does not load", e.Message, cancellationToken);
+            }
+        }
+        await scheduler.SyncAsync(current, cancellationToken);
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -12,10 +12,6 @@ namespace Appliance.Web.Security;
 /// </summary>
 public static partial class AccountEndpoints
 {
-    public sealed record LoginForm(string? Name, string? Password, string? ReturnUrl);
-
-    public sealed record SetupForm(string? Token, string? Name, string? Password, string? Confirm);
-
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         RouteGroupBuilder account = endpoints.MapGroup("/account").ExcludeFromDescription();
@@ -34,14 +30,15 @@ public static partial class AccountEndpoints
     }
 
     private static async Task<IResult> LoginAsync(
-        [FromForm] LoginForm form, HttpContext context, AccountService accounts, LoginThrottle throttle, ILoggerFactory loggers)
+        [FromForm(Name = "Name")] string? name, [FromForm(Name = "Password")] string? password, [FromForm(Name = "ReturnUrl")] string? returnUrl,
+        HttpContext context, AccountService accounts, LoginThrottle throttle, ILoggerFactory loggers)
     {
-        string name = form.Name ?? "";
-        string returnUrl = IsLocal(form.ReturnUrl) ? form.ReturnUrl! : "/";
+        name ??= "";
+        returnUrl = IsLocal(returnUrl) ? returnUrl! : "/";
         var address = context.Connection.RemoteIpAddress;
         bool blocked = throttle.IsBlocked(name, address);
         // Always verify (also when blocked or the name is unknown) so every failure costs the same.
-        AdminAccount? account = await accounts.VerifyAsync(name, form.Password ?? "", context.RequestAborted);
+        AdminAccount? account = await accounts.VerifyAsync(name, password ?? "", context.RequestAborted);
         if (blocked || account is null)
         {
             throttle.RecordFailure(name, address);
@@ -54,24 +51,25 @@ public static partial class AccountEndpoints
     }
 
     private static async Task<IResult> SetupAsync(
-        [FromForm] SetupForm form, HttpContext context, SetupGate gate, AccountService accounts, LoginThrottle throttle)
+        [FromForm(Name = "Token")] string? token, [FromForm(Name = "Name")] string? name, [FromForm(Name = "Password")] string? password,
+        [FromForm(Name = "Confirm")] string? confirm, HttpContext context, SetupGate gate, AccountService accounts, LoginThrottle throttle)
     {
-        if (form.Password != form.Confirm)
+        if (password != confirm)
         {
             return Results.LocalRedirect("/setup?error=confirm");
         }
-        if (!gate.TryConsume(form.Token ?? ""))
+        if (throttle.IsBlocked("setup", context.Connection.RemoteIpAddress) || !gate.TryConsume(token ?? ""))
         {
             throttle.RecordFailure("setup", context.Connection.RemoteIpAddress);
             return Results.LocalRedirect("/setup?error=token");
         }
-        string? problem = await accounts.CreateAccountAsync(form.Name ?? "", form.Password ?? "", context.RequestAborted);
+        string? problem = await accounts.CreateAccountAsync(name ?? "", password ?? "", context.RequestAborted);
         if (problem is not null)
         {
             gate.Release();
             return Results.LocalRedirect($"/setup?error={Uri.EscapeDataString(problem)}");
         }
-        await SignInAsync(context, (form.Name ?? "").Trim());
+        await SignInAsync(context, (name ?? "").Trim());
         return Results.LocalRedirect("/");
     }
 

@@ -6,10 +6,13 @@ namespace Appliance.Web.Security;
 
 /// <summary>
 /// Accounts and API tokens in the daemon's SQLite state (core tables <c>users</c> and <c>api_tokens</c>),
-/// used whenever the daemon registers its <see cref="IStateStore"/>.
+/// used whenever the daemon registers its <see cref="IStateStore"/>. The token list is cached (every API call
+/// checks a token) and dropped when this store changes it, the only writer of that table.
 /// </summary>
 public sealed class SqliteAccountStore(IStateStore state) : IAccountStore
 {
+    private volatile IReadOnlyList<ApiToken>? _tokens;
+
     public Task<IReadOnlyList<AdminAccount>> ListAccountsAsync(CancellationToken cancellationToken = default)
         => state.ReadAsync<IReadOnlyList<AdminAccount>>(async (connection, ct) =>
         {
@@ -42,7 +45,14 @@ public sealed class SqliteAccountStore(IStateStore state) : IAccountStore
             return await command.ExecuteNonQueryAsync(ct) == 1;
         }, cancellationToken);
 
-    public Task<bool> RemoveAccountAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAccountAsync(string name, CancellationToken cancellationToken = default)
+    {
+        bool removed = await RemoveAccountRowsAsync(name, cancellationToken);
+        _tokens = null;
+        return removed;
+    }
+
+    private Task<bool> RemoveAccountRowsAsync(string name, CancellationToken cancellationToken)
         => state.WriteAsync(async (transaction, ct) =>
         {
             using SqliteCommand tokens = transaction.Connection!.CreateCommand();
@@ -57,7 +67,10 @@ public sealed class SqliteAccountStore(IStateStore state) : IAccountStore
             return await user.ExecuteNonQueryAsync(ct) == 1;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken = default)
+        => _tokens ??= await ReadTokensAsync(cancellationToken);
+
+    private Task<IReadOnlyList<ApiToken>> ReadTokensAsync(CancellationToken cancellationToken)
         => state.ReadAsync<IReadOnlyList<ApiToken>>(async (connection, ct) =>
         {
             using SqliteCommand command = connection.CreateCommand();
@@ -79,7 +92,13 @@ public sealed class SqliteAccountStore(IStateStore state) : IAccountStore
             return tokens;
         }, cancellationToken);
 
-    public Task AddTokenAsync(ApiToken token, CancellationToken cancellationToken = default)
+    public async Task AddTokenAsync(ApiToken token, CancellationToken cancellationToken = default)
+    {
+        await AddTokenRowAsync(token, cancellationToken);
+        _tokens = null;
+    }
+
+    private Task<int> AddTokenRowAsync(ApiToken token, CancellationToken cancellationToken)
         => state.WriteAsync(async (transaction, ct) =>
         {
             using SqliteCommand command = transaction.Connection!.CreateCommand();
@@ -93,7 +112,14 @@ public sealed class SqliteAccountStore(IStateStore state) : IAccountStore
             return await command.ExecuteNonQueryAsync(ct);
         }, cancellationToken);
 
-    public Task<bool> RemoveTokenAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveTokenAsync(string id, CancellationToken cancellationToken = default)
+    {
+        bool removed = await RemoveTokenRowAsync(id, cancellationToken);
+        _tokens = null;
+        return removed;
+    }
+
+    private Task<bool> RemoveTokenRowAsync(string id, CancellationToken cancellationToken)
         => state.WriteAsync(async (transaction, ct) =>
         {
             using SqliteCommand command = transaction.Connection!.CreateCommand();

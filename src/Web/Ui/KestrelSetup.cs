@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Appliance.Web.Ui;
 
 /// <summary>
-/// Serves HTTPS with the self-signed certificate on <see cref="UiOptions.HttpsPort"/> next to the HTTP
-/// addresses the host was given (<c>urls</c>), which then only redirect to HTTPS.
+/// Serves HTTPS with the self-signed certificate on <see cref="UiOptions.HttpsPort"/>. A host that was given
+/// <c>urls</c> keeps those HTTP addresses (they then redirect to HTTPS) and gets HTTPS on the same hosts;
+/// a host that configured Kestrel in code keeps its listeners and gets HTTPS on <see cref="UiOptions.HttpsAddress"/>.
 /// </summary>
 internal sealed class KestrelSetup(IOptions<UiOptions> options, IConfiguration configuration) : IConfigureOptions<KestrelServerOptions>
 {
@@ -19,7 +20,12 @@ internal sealed class KestrelSetup(IOptions<UiOptions> options, IConfiguration c
             return;
         }
         var certificate = TlsCertificate.LoadOrCreate(ui.StateDir);
-        string urls = configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? "http://0.0.0.0:8080";
+        string? urls = configuration["urls"];
+        if (string.IsNullOrEmpty(urls))
+        {
+            kestrel.Listen(IPAddress.Parse(ui.HttpsAddress), ui.HttpsPort, listen => listen.UseHttps(certificate));
+            return;
+        }
         var hosts = new HashSet<IPAddress>();
         foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

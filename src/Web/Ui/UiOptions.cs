@@ -11,8 +11,14 @@ public sealed class UiOptions
     /// <summary>Where users, API tokens and the TLS certificate are kept.</summary>
     public string StateDir { get; set; } = "/var/lib/appliance";
 
-    /// <summary>Port of the HTTPS endpoint; 0 serves plain HTTP only (tests, or behind a TLS proxy).</summary>
-    public int HttpsPort { get; set; } = 8443;
+    /// <summary>
+    /// Port of the HTTPS endpoint (the systemd unit sets 8443); 0 serves plain HTTP only (tests, a TLS proxy).
+    /// When set, the self-signed certificate is created in the state directory and HTTP redirects here.
+    /// </summary>
+    public int HttpsPort { get; set; }
+
+    /// <summary>Address of the HTTPS endpoint when the host was not given URLs (all addresses by default).</summary>
+    public string HttpsAddress { get; set; } = "0.0.0.0";
 
     /// <summary>How long the first-run setup token stays valid after the daemon starts.</summary>
     public TimeSpan SetupWindow { get; set; } = TimeSpan.FromMinutes(10);

@@ -27,13 +27,24 @@ public static class UiSetup
     /// </summary>
     public static IServiceCollection AddApplianceUi(this IServiceCollection services)
     {
-        services.AddOptions<UiOptions>().BindConfiguration(UiOptions.Section);
+        services.AddOptions<UiOptions>().BindConfiguration(UiOptions.Section).Configure<IServiceProvider>((ui, sp) =>
+        {
+            // Under `appliance serve`, the UI keeps its files in the daemon's --state-dir unless configured otherwise.
+            if (sp.GetService<IConfiguration>()?[$"{UiOptions.Section}:{nameof(UiOptions.StateDir)}"] is null
+                && sp.GetService<Appliance.Web.Hosting.DaemonOptions>() is { } daemon)
+            {
+                ui.StateDir = daemon.StateDir;
+            }
+        });
         services.TryAddSingleton(TimeProvider.System);
         // Users and tokens live in the daemon's SQLite state when it registers one; else in STATE_DIR/accounts.json.
         services.TryAddSingleton<IAccountStore>(sp => sp.GetService<Appliance.Orchestrator.State.IStateStore>() is { } state
             ? new SqliteAccountStore(state)
             : ActivatorUtilities.CreateInstance<FileAccountStore>(sp));
-        services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
+        // The daemon's own state and events when it is the host; a bare host shows that no engine is there.
+        services.TryAddSingleton<IApplianceBackend>(sp => sp.GetService<Appliance.Orchestrator.State.StackRepository>() is not null
+            ? ActivatorUtilities.CreateInstance<DaemonBackend>(sp)
+            : ActivatorUtilities.CreateInstance<DisconnectedBackend>(sp));
         services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();

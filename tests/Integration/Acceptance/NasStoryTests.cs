@@ -34,8 +34,9 @@ public sealed class NasStoryTests(RegistryFixture fixture)
     public async Task WithoutAppliancesRules_GitlabProbeCannotReachPostgresql_AndExitsNamingIt()
     {
         await using EngineTestBed bed = await EngineTestBed.CreateAsync();
-        await DenyByDefaultHost.EnableBridgeNetfilterAsync(bed.Box);
-        await DenyByDefaultHost.LoadAsync(bed.Box, PacketMark.Default);
+        var nas = new NasHost(bed.Box);
+        await nas.EnableBrNetfilterAsync();
+        await nas.LoadHostFirewallAsync(withMarkRule: true);
         ResolvedStack stack = await LoadStackAsync(dbTries: 3);
 
         await bed.Engine.UpAsync(stack, bed.Progress);
@@ -49,8 +50,9 @@ public sealed class NasStoryTests(RegistryFixture fixture)
     {
         NftablesBackend? backend = null;
         await using EngineTestBed bed = await EngineTestBed.CreateAsync(firewall: box => Coordinator(backend = Backend(box)));
-        await DenyByDefaultHost.EnableBridgeNetfilterAsync(bed.Box);
-        await DenyByDefaultHost.LoadAsync(bed.Box, mark: null);
+        var nas = new NasHost(bed.Box);
+        await nas.EnableBrNetfilterAsync();
+        await nas.LoadHostFirewallAsync(withMarkRule: false);
         ResolvedStack stack = await LoadStackAsync(dbTries: 3);
 
         await bed.Engine.UpAsync(stack, bed.Progress);
@@ -59,16 +61,18 @@ public sealed class NasStoryTests(RegistryFixture fixture)
         Assert.Contains(bed.Events, e => e.Step == EngineStep.ApplyFirewall);
         await AssertProbeGivesUpOnPostgresqlAsync(bed, stack, dbTries: 3);
         IReadOnlyList<ForeignBlocker> blockers = await backend!.FindForeignBlockersAsync();
-        Assert.Contains(blockers, b => b.Table == DenyByDefaultHost.Table && b.Hook == "forward" && b.Fix.Contains(PacketMark.Default.HostRule, StringComparison.Ordinal));
+        Assert.Contains(blockers, b => b.Table == NasHost.Table && b.Hook == "forward" && b.Fix.Contains(PacketMark.Default.HostRule, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task WithAppliancesRules_StackIsHealthy_PortsAnswerByExposure_AndAFlushIsRepaired()
     {
-        await using EngineTestBed bed = await EngineTestBed.CreateAsync(withWan: true, firewall: box => Coordinator(Backend(box)));
+        NftablesBackend? backend = null;
+        await using EngineTestBed bed = await EngineTestBed.CreateAsync(withWan: true, firewall: box => Coordinator(backend = Backend(box)));
         TestBox box = bed.Box;
-        await DenyByDefaultHost.EnableBridgeNetfilterAsync(box);
-        await DenyByDefaultHost.LoadAsync(box, PacketMark.Default);
+        var nas = new NasHost(box);
+        await nas.EnableBrNetfilterAsync();
+        await nas.LoadHostFirewallAsync(withMarkRule: true);
         // A service of the NAS itself that nobody allowed: it must stay unreachable from both sides.
         await box.ListenTcpAsync(box.Nas, "0.0.0.0", SambaPort, "samba");
         ResolvedStack stack = await LoadStackAsync(dbTries: 10, httpExposure: "internet");
@@ -91,7 +95,7 @@ public sealed class NasStoryTests(RegistryFixture fixture)
         await Poll.UntilAsync(async () => (await box.ExecAsync(box.Nas, "nft", "list", "table", "inet", FirewallIntent.DefaultTableName)).Succeeded,
             TimeSpan.FromSeconds(2), () => "Appliance's table was not restored within 2 s of `nft flush ruleset`");
         // The flush took the owner's table too; the owner puts it back: the stack keeps working behind it.
-        await DenyByDefaultHost.LoadAsync(box, PacketMark.Default);
+        await nas.LoadHostFirewallAsync(withMarkRule: true);
 
         await Poll.UntilAsync(async () => await TestBox.TryHttpGetAsync(box.Laptop, TestBox.NasLanAddress, HttpPort, "/-/liveness", Probe) is not null,
             TimeSpan.FromSeconds(5), () => "the published HTTP port did not answer again after the flush");
@@ -99,6 +103,13 @@ public sealed class NasStoryTests(RegistryFixture fixture)
         Assert.True(database.Succeeded, $"gitlab-probe no longer reaches postgresql after the flush: {database.Stdout}{database.Stderr}");
         await WaitHealthyAsync(bed, stack);
         await AssertReachableByExposureAsync(box, db, app);
+        Assert.Empty(await backend!.FindForeignBlockersAsync());
+
+        // Down closes the stack's rules: its bridge and published ports leave Appliance's table.
+        await bed.Engine.DownAsync(stack.Name, removeVolumes: true, bed.Progress);
+        string table = (await box.ExecAsync(box.Nas, "nft", "list", "table", "inet", FirewallIntent.DefaultTableName)).EnsureSuccess().Stdout;
+        Assert.DoesNotContain("ap-gitlab-probe", table);
+        Assert.DoesNotContain(HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), table);
     }
 
     /// <summary>

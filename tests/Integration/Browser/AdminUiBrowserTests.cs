@@ -161,6 +161,7 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     {
         IBrowserContext context = await fixture.Browser.NewContextAsync(new() { BaseURL = server.Address.ToString().TrimEnd('/'), ViewportSize = new() { Width = 1280, Height = 860 } });
         context.SetDefaultTimeout(15_000);
+        server.BeforeStop.Add(() => context.CloseAsync());
         IPage page = await context.NewPageAsync();
         page.Response += (_, r) =>
         {

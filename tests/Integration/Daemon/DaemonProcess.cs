@@ -38,7 +38,7 @@ internal sealed class DaemonProcess
         string stateDir = StateDirOf(box);
         string socket = SocketOf(box);
         BackgroundProcess process = box.StartOnMachine(["dotnet", AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
-            "--port", "8080", "--netns", box.Nas.NamespacePath]);
+            "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir]);
         var daemon = new DaemonProcess(box, stateDir, socket, process);
         if (waitUntilServing)
         {

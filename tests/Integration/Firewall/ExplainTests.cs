@@ -10,6 +10,10 @@ namespace Appliance.Integration.Tests.Firewall;
 /// <summary>Explain and foreign-firewall findings read from the live ruleset of the test box's nas.</summary>
 public sealed class ExplainTests
 {
+    /// <summary>Runs the real `appliance` CLI (its own process: no shared Console with parallel tests).</summary>
+    private static Task<CommandResult> ApplianceAsync(params string[] args) =>
+        Command.RunAsync(["dotnet", typeof(ApplianceCli).Assembly.Location, .. args], TimeSpan.FromMinutes(1));
+
     private static FlowQuery Flow(string from, string to) => FlowQuery.Parse(from, to);
 
     [Fact]
@@ -76,23 +80,26 @@ public sealed class ExplainTests
         await using NasStack nas = await NasStack.CreateAsync();
         await using NftablesBackend backend = nas.Backend(watchDrift: false);
         await backend.ApplyAsync(NasStack.Intent());
-        var output = new StringWriter();
-        TextWriter original = Console.Out;
-        int exit;
-        Console.SetOut(output);
-        try
-        {
-            exit = await ApplianceCli.RunAsync(["fw", "explain", "--netns", nas.Nas.NamespaceName,
-                "--from", TestBox.WanClientAddress, "--to", $"{TestBox.NasWanAddress}:10080/tcp"]);
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
 
-        Assert.Equal(0, exit);
-        Assert.Contains("PASSES", output.ToString());
-        Assert.Contains("everyone (internet)", output.ToString());
-        Assert.Contains("10.88.1.3:80", output.ToString());
+        CommandResult result = await ApplianceAsync("fw", "explain", "--netns", nas.Nas.NamespaceName,
+            "--from", TestBox.WanClientAddress, "--to", $"{TestBox.NasWanAddress}:10080/tcp");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("PASSES", result.Stdout);
+        Assert.Contains("everyone (internet)", result.Stdout);
+        Assert.Contains("10.88.1.3:80", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Cli_FwForeign_NamesTheHostTableAndTheFix()
+    {
+        await using NasStack nas = await NasStack.CreateAsync();
+        await nas.LoadHostFirewallAsync(withMarkRule: false);
+
+        CommandResult result = await ApplianceAsync("fw", "foreign", "--netns", nas.Nas.NamespaceName);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("table inet host, chain forward (hook forward, priority 0)", result.Stdout);
+        Assert.Contains("Fix: `nft insert rule inet host forward meta mark & 0x01000000 == 0x01000000 accept`", result.Stdout);
     }
 }

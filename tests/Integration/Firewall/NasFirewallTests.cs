@@ -47,7 +47,7 @@ public sealed class NasFirewallTests
         Assert.All(closed, Assert.Null);
 
         // Without the mark rule in the host's table, Appliance's accepts are not enough.
-        await DenyByDefaultHost.DeleteAsync(nas.Box);
+        await new NasHost(nas.Box).DeleteHostFirewallAsync();
         await nas.LoadHostFirewallAsync(withMarkRule: false);
         Assert.Null(await NasStack.ConnectAsync(nas.App, NasStack.DbAddress, 5432));
         Assert.Null(await NasStack.ConnectAsync(nas.Box.Laptop, TestBox.NasLanAddress, 10080));
@@ -124,8 +124,16 @@ public sealed class NasFirewallTests
 
         Assert.NotNull(result.PendingUntil);
         Assert.Null(backend.PendingUntil);
-        // Past the window and the guard's grace: still removed.
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        // The guard saw the confirm marker and finished (it removes its rollback file last).
+        string guardDir = backend.Options.StateDirectory;
+        await Poll.UntilAsync(() => !Directory.EnumerateFiles(guardDir, "rollback-*.json").Any(), Deadline,
+            () => "the rollback guard did not stand down after the confirm");
+        // Past the deadline nothing may roll back any more: wait for it, then look.
+        TimeSpan left = result.PendingUntil!.Value - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(0.5);
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left);
+        }
         Assert.Null(await NasStack.ConnectAsync(nas.Box.Laptop, TestBox.NasLanAddress, NasStack.AdminUiPort));
         Assert.Null(await backend.CheckDriftAsync());
     }

@@ -21,7 +21,6 @@ internal sealed class NasStack : IAsyncDisposable
     public const string AppAddress = "10.88.1.3";
     public const int AdminUiPort = 8443;
     public const int SambaPort = 445;
-    public static readonly PacketMark Mark = PacketMark.Default;
 
     private NasStack(TestBox box, TestHost db, TestHost app)
     {
@@ -45,7 +44,7 @@ internal sealed class NasStack : IAsyncDisposable
         TestBox box = await TestBox.CreateAsync(withWan: true);
         try
         {
-            await DenyByDefaultHost.EnableBridgeNetfilterAsync(box);
+            await new NasHost(box).EnableBrNetfilterAsync();
             await Ip(box.Nas, "link", "add", Bridge, "type", "bridge");
             await Ip(box.Nas, "addr", "add", Gateway + "/24", "dev", Bridge);
             await Ip(box.Nas, "link", "set", Bridge, "up");
@@ -109,7 +108,7 @@ internal sealed class NasStack : IAsyncDisposable
     };
 
     /// <summary>A deny-by-default host firewall in a table that is not Appliance's, with or without the mark rule.</summary>
-    public Task LoadHostFirewallAsync(bool withMarkRule) => DenyByDefaultHost.LoadAsync(Box, withMarkRule ? Mark : null);
+    public Task LoadHostFirewallAsync(bool withMarkRule) => new NasHost(Box).LoadHostFirewallAsync(withMarkRule);
 
     public NftablesBackend Backend(TimeSpan? confirmWindow = null, bool watchDrift = true) => new(new NftablesBackendOptions
     {
@@ -120,7 +119,7 @@ internal sealed class NasStack : IAsyncDisposable
     });
 
     public static Task<string?> ConnectAsync(TestHost from, string address, int port) =>
-        TestBox.TryConnectTcpAsync(from, address, port, TimeSpan.FromSeconds(1.5));
+        TestBox.TryConnectTcpAsync(from, address, port, TimeSpan.FromSeconds(2));
 
     public async Task<string> RulesetJsonAsync() => (await Check(Box.ExecAsync(Nas, "nft", "-j", "list", "ruleset"))).Stdout;
 

@@ -42,6 +42,7 @@ public sealed class FirewalldBackendTests
         Assert.Null(adminBefore);
         Assert.True(first.Reloaded, string.Join("; ", first.Changes));
         Assert.False(second.Changed, "a second apply of the same intent changed: " + string.Join("; ", second.Changes));
+        Console.WriteLine($"firewalld: first apply {first.Elapsed.TotalMilliseconds:0} ms ({string.Join(", ", first.Changes)}), verify-only apply {second.Elapsed.TotalMilliseconds:0} ms");
         Assert.Empty(await s.Backend.Sync.VerifyAsync());
         Assert.Equal("appliance", await s.Firewalld.FirewallCmdAsync("--get-zone-of-interface=ap-gitlab"));
         await s.AssertStackWorksAsync();
@@ -141,6 +142,8 @@ public sealed class FirewalldBackendTests
 
         await s.Firewalld.FirewallCmdAsync("--reload");
         Assert.Equal("postgresql\n", await s.WebToDbAsync()); // permanent: a plain reload keeps the stack working
+        await Poll.UntilAsync(() => reapplied.Any(r => r.Result is { Changed: false }), Quick, () => "no verify after the plain reload");
+        reapplied.Clear();
         await s.Firewalld.FirewallCmdAsync("--permanent", "--zone=appliance", "--remove-interface=ap-gitlab");
         await s.Firewalld.FirewallCmdAsync("--reload");
         var sinceReload = Stopwatch.StartNew();
@@ -152,6 +155,7 @@ public sealed class FirewalldBackendTests
         await Poll.UntilAsync(() => reapplied.Any(r => r.Result is { Changed: true }), Quick, () => string.Join("; ", reapplied));
         Assert.Empty(await s.Backend.Sync.VerifyAsync());
         await s.AssertStackWorksAsync();
+        Assert.Equal("gitlab-http\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8080)); // Appliance's table survived
         Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after a tampering reload; " +
             string.Join("; ", reapplied.Select(r => $"{r.Trigger}: {r.SinceEvent.TotalMilliseconds:0} ms, {string.Join(", ", r.Result?.Changes ?? [])}")));
     }
@@ -174,6 +178,8 @@ public sealed class FirewalldBackendTests
         await Poll.UntilAsync(() => reapplied.Any(r => r.Result is { Reloaded: true }), Quick, () => string.Join("; ", reapplied));
         Assert.Empty(await s.Backend.Sync.VerifyAsync());
         await s.AssertStackWorksAsync();
+        Assert.Equal("gitlab-http\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8080));
+        Assert.Equal("admin-ui\n", await s.ConnectAsync(s.Box.Laptop, TestBox.NasLanAddress, 8443));
         Console.WriteLine($"firewalld: stack working again {latency.TotalMilliseconds:0} ms after firewalld answered again; " +
             string.Join("; ", reapplied.Select(r => $"{r.Trigger}: re-applied {r.SinceEvent.TotalMilliseconds:0} ms after the event, {string.Join(", ", r.Result?.Changes ?? [])}")));
     }

@@ -280,6 +280,21 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
         Assert.True(proxy.Interruptions >= 2); // cut once, then served whole
     }
 
+    [Fact]
+    public async Task Pull_RegistryStallsMidLayer_FailsAfterTheIdleTimeout()
+    {
+        Image reference = await ReferenceImageAsync(TestImages.Redis);
+        string layer = reference.Layers[1].Digest;
+        RegistryProxy proxy = Track(new RegistryProxy(Registry) { StallBlob = layer, InterruptAfterBytes = 256 * 1024 });
+        using var store = new ImageStore(new ImageStoreOptions { Root = Path.Combine(Dir, "stall-store"), IdleTimeout = TimeSpan.FromSeconds(1) });
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => store.PullAsync(proxy.Reference(TestImages.Redis)));
+
+        Assert.Contains($"layer {layer}", error.Message);
+        Assert.Contains("no data from the registry for 1 s", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store.Root, "tmp")));
+    }
+
     [Theory]
     [InlineData("../etc/passwd", "'..' would climb out")]
     [InlineData("/etc/passwd", "absolute paths are not allowed")]

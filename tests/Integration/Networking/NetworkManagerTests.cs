@@ -88,6 +88,25 @@ public sealed class NetworkManagerTests
     }
 
     [Fact]
+    public async Task Attach_LeavesNoThreadOfOursInTheContainerNamespace()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        await using var manager = new NetworkManager(box.Nas.Namespace);
+        NetworkNamespace app = await ContainerNamespaceAsync(box, "app");
+        StackNetwork network = await manager.CreateStackNetworkAsync("held", IPNetwork.Parse("10.88.10.0/24"));
+        string inode = (await Command.CheckAsync("stat", "-L", "-c", "%i", app.Path)).Stdout.Trim();
+
+        await manager.AttachContainerAsync(network, "app", app.Path, IPAddress.Parse("10.88.10.2"));
+
+        // Otherwise removing the namespace file would not free the namespace and its veth pair.
+        var holders = Directory.GetDirectories("/proc/self/task")
+            .Select(task => new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget)
+            .Where(target => target == $"net:[{inode}]")
+            .ToList();
+        Assert.Empty(holders);
+    }
+
+    [Fact]
     public async Task CreatingALinkThatExists_ThrowsTypedError_WithNameAndEexist()
     {
         await using TestBox box = await TestBox.CreateAsync();
@@ -244,6 +263,12 @@ public sealed class NetworkManagerTests
         await manager.SetHairpinAsync(network, "app", enabled: true);
         await manager.SetRouteLocalnetAsync(network, enabled: true);
 
+        var gone = network with { BridgeName = "ap-gone" };
+        var missing = await Assert.ThrowsAsync<SysctlException>(() => manager.SetRouteLocalnetAsync(gone, enabled: true));
+        var noPort = await Assert.ThrowsAsync<NetlinkException>(() => manager.SetHairpinAsync(network, "nobody", enabled: true));
+
+        Assert.Contains("/proc/sys/net/ipv4/conf/ap-gone/route_localnet", missing.Message);
+        Assert.Equal(NetlinkException.ENODEV, noPort.Errno);
         Assert.Equal("0", before);
         Assert.Equal("1", Sys($"/sys/class/net/{link.HostInterface}/brport/hairpin_mode"));
         Assert.Equal("1", Sys($"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet"));

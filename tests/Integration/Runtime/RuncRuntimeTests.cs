@@ -56,6 +56,26 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task Logs_Follow_StreamsLinesAsPrinted_AndEndsWhenTheContainerExits()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("talker", "for i in 1 2 3; do echo line$i; sleep 0.3; done; echo bye >&2");
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+
+        var lines = new List<LogLine>();
+        using var cts = new CancellationTokenSource(Timeout);
+        await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, cts.Token))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(["line1", "line2", "line3", "bye"], lines.Select(l => l.Text));
+        Assert.Equal(LogStream.Stderr, lines[^1].Stream);
+        Assert.True(lines[2].Timestamp - lines[0].Timestamp >= TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public async Task Exec_InRunningContainer_ReturnsExitCodeAndOutput()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
@@ -131,6 +151,31 @@ public sealed class RuncRuntimeTests
         // conmon is a daemon in a session of its own, not a child of this process: killing us leaves it alone.
         Assert.NotEqual(Environment.ProcessId, ParentOf(conmonPid));
         Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(conmonPid));
+    }
+
+    [Fact]
+    public async Task Restart_ExitedContainer_RunsAgainFromItsBundle()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        string marker = Path.Combine(bed.Box.TempDir, "runs");
+        Directory.CreateDirectory(marker);
+        ContainerSpec spec = bed.Spec("again", "echo run >> /data/runs; if [ $(wc -l < /data/runs) -ge 2 ]; then exec sleep 600; fi; exit 4") with
+        {
+            Mounts = [new ContainerMount(MountKind.Bind, marker, "/data")],
+        };
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        ContainerState? first = null;
+        await Poll.UntilAsync(async () => (first = await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout, () => $"never exited: {first}");
+
+        await bed.Runtime.RestartAsync(spec.Id, TimeSpan.FromSeconds(1));
+        ContainerState? second = null;
+        // The second run finds two lines and stays up.
+        await Poll.UntilAsync(async () => File.ReadAllLines(Path.Combine(marker, "runs")).Length == 2
+            && (second = await bed.Runtime.InspectAsync(spec.Id))?.IsRunning == true, Timeout, () => $"not running again: {second}");
+
+        Assert.Equal(4, first!.ExitCode);
+        Assert.Null(second!.ExitCode);
     }
 
     [Fact]

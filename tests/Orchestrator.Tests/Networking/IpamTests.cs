@@ -137,4 +137,18 @@ public sealed class IpamTests
     {
         Assert.Throws<IpamException>(() => new Ipam(new IpamOptions { Pool = IPNetwork.Parse(pool), SubnetPrefixLength = prefix }));
     }
+
+    [Fact]
+    public void State_LoadedFromPersistedRows_IsHonoured()
+    {
+        var gitlab = new StackSubnet("gitlab", IPNetwork.Parse("10.88.0.0/24"))
+            with { Addresses = System.Collections.Immutable.ImmutableSortedDictionary<string, IPAddress>.Empty.Add("postgresql", IPAddress.Parse("10.88.0.2")) };
+        IpamState loaded = IpamState.Empty.With(gitlab);
+
+        IpamState state = Default.AllocateSubnet(loaded, "nextcloud", []);
+        state = Default.AllocateAddress(state, "gitlab", "redis");
+
+        Assert.Equal(IPNetwork.Parse("10.88.1.0/24"), state.Find("nextcloud")!.Subnet);
+        Assert.Equal(IPAddress.Parse("10.88.0.3"), state.Find("gitlab")!.Addresses["redis"]);
+    }
 }

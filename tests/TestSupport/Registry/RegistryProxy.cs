@@ -67,6 +67,11 @@ public sealed class RegistryProxy : IAsyncDisposable
 
     public int Interruptions => _interruptions;
 
+    /// <summary>Send this blob's first <see cref="InterruptAfterBytes"/> bytes, then nothing (the connection stays open until disposal).</summary>
+    public string? StallBlob { get; set; }
+
+    private readonly CancellationTokenSource _stopping = new();
+
     public IReadOnlyList<string> BlobRequests => _blobRequests.ToArray();
 
     public int TokensIssued => _tokens.Count;
@@ -184,6 +189,7 @@ public sealed class RegistryProxy : IAsyncDisposable
         }
         bool corrupt = blob is not null && blob == CorruptBlob;
         bool interrupt = blob is not null && blob == InterruptBlob && Interlocked.Increment(ref _interruptions) <= InterruptTimes;
+        bool stall = blob is not null && blob == StallBlob;
         await using Stream body = await upstream.Content.ReadAsStreamAsync();
         byte[] buffer = new byte[16384];
         long sent = 0;
@@ -193,6 +199,20 @@ public sealed class RegistryProxy : IAsyncDisposable
             if (corrupt && CorruptOffset >= sent && CorruptOffset < sent + read)
             {
                 buffer[CorruptOffset - sent] ^= 0xff;
+            }
+            if (stall && sent + read > InterruptAfterBytes)
+            {
+                await response.OutputStream.WriteAsync(buffer.AsMemory(0, (int)Math.Max(0, InterruptAfterBytes - sent)));
+                await response.OutputStream.FlushAsync();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                response.Abort();
+                return;
             }
             if (interrupt && sent + read > InterruptAfterBytes)
             {
@@ -219,6 +239,7 @@ public sealed class RegistryProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         _listener.Stop();
         _listener.Close();
         try
@@ -229,5 +250,6 @@ public sealed class RegistryProxy : IAsyncDisposable
         {
         }
         _upstream.Dispose();
+        _stopping.Dispose();
     }
 }

@@ -22,7 +22,7 @@ public sealed class EndpointAuthTests
             string pattern = endpoint.RoutePattern.RawText ?? "";
             bool asset = endpoint.Metadata.Any(m => m.GetType().Name.Contains("StaticAsset", StringComparison.Ordinal))
                 || pattern.StartsWith("_framework/", StringComparison.Ordinal) || pattern.StartsWith("/_framework/", StringComparison.Ordinal);
-            if (asset || pattern is "/login" or "/setup" or "/account/login" or "/account/setup" or "/healthz")
+            if (asset || pattern is "/login" or "/setup" or "/account/login" or "/account/setup" or "/healthz" or "/api/health")
             {
                 continue;
             }

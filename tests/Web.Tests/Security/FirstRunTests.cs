@@ -37,9 +37,9 @@ public sealed class FirstRunTests
     [Fact]
     public async Task Setup_WithDaemonStateStore_KeepsAccountsAndTokensInSqlite()
     {
-        string stateDir = Path.Combine(Path.GetTempPath(), $"tbw{Guid.NewGuid().ToString("N")[..6]}-state");
-        await using Appliance.Orchestrator.State.SqliteStateStore state = await Appliance.Orchestrator.State.SqliteStateStore.OpenAsync(stateDir);
-        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<Appliance.Orchestrator.State.IStateStore>(state), stateDir: stateDir);
+        await using UiServer server = await UiServer.StartAsync();
+        string stateDir = server.StateDir;
+        var state = server.Services.GetRequiredService<Appliance.Orchestrator.State.IStateStore>();
         Assert.IsType<SqliteAccountStore>(server.Services.GetRequiredService<IAccountStore>());
         using var session = new Session(server);
         await session.SetupAdminAsync();

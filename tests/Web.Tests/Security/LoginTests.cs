@@ -226,13 +226,17 @@ public sealed class LoginTests
         using var create = new HttpRequestMessage(HttpMethod.Post, "/api/tokens") { Content = JsonContent.Create(new { name = "backup" }) };
         create.Headers.Add("RequestVerificationToken", form);
         using HttpResponseMessage created = await session.Client.SendAsync(create);
-        string secret = (await created.Content.ReadFromJsonAsync<Api.CreatedToken>())!.Secret;
+        Api.CreatedToken createdToken = (await created.Content.ReadFromJsonAsync<Api.CreatedToken>())!;
+        string secret = createdToken.Secret;
 
         using HttpClient script = server.CreateClient();
         script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
         Assert.Equal(HttpStatusCode.OK, (await script.GetAsync("/api/stacks")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await script.PutAsJsonAsync("/api/settings", new { lanSubnets = new[] { "192.168.7.0/24" }, adminSources = Array.Empty<string>(), firewallBackend = "nftables" })).StatusCode);
         script.DefaultRequestHeaders.Authorization = new("Bearer", secret + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/stacks")).StatusCode);
+        script.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        Assert.Equal(HttpStatusCode.NoContent, (await script.DeleteAsync($"/api/tokens/{createdToken.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/stacks")).StatusCode);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Web.Hosting;
 using Appliance.Web.Security;
 using Appliance.Web.Ui;
 using Microsoft.AspNetCore.Builder;
@@ -60,13 +61,15 @@ public sealed class UiServer : IAsyncDisposable
         }
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ListLoggerProvider(log));
+        // As `appliance serve` composes it (ServeCommand.RunAsync), minus its sockets: daemon, then UI;
+        // a test's own registrations (backend, clock) go in between, as a daemon's engine adapter would.
+        builder.Services.AddApplianceDaemon(new DaemonOptions { StateDir = stateDir, Port = 0, SocketPath = Path.Combine(stateDir, "appliance.sock"), Engine = "none", FirewallBackend = "none" });
         services?.Invoke(builder.Services);
         builder.Services.AddApplianceUi();
         WebApplication app = builder.Build();
+        app.UseUnixSocketIdentity();
         app.MapApplianceUi();
-        // What `appliance serve` maps besides the UI: the UI must win over its placeholder root.
-        app.MapGet("/", () => Results.Text("placeholder"));
-        app.MapGet("/api/health", () => Results.Json(new { status = "ok" }));
+        app.MapDaemonApi();
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .First(a => a.StartsWith("http://", StringComparison.Ordinal));
@@ -89,11 +92,24 @@ public sealed class UiServer : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = Address };
     }
 
+    /// <summary>Run first on dispose, e.g. closing browser contexts whose circuits would hold the shutdown.</summary>
+    public List<Func<Task>> BeforeStop { get; } = [];
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(StateDir, recursive: true);
+        try
+        {
+            foreach (Func<Task> before in BeforeStop)
+            {
+                await before();
+            }
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        finally
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
     }
 
     private sealed class ListLoggerProvider(List<string> lines) : ILoggerProvider

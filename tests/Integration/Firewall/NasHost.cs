@@ -4,16 +4,18 @@ using Appliance.TestSupport;
 namespace Appliance.Integration.Tests.Firewall;
 
 /// <summary>
-/// The NAS owner's side of the story, inside a test box's nas: br_netfilter pushing bridged
-/// frames through the IP hooks, and a deny-by-default host firewall in a table of its own
-/// (<c>inet host</c>, not Appliance's), with or without the one-line mark handshake rule.
+/// The test box's nas as a NAS with its own firewall: br_netfilter on inside it, and a
+/// deny-by-default host table (<c>inet host</c>, not Appliance's), with or without the one-line
+/// mark handshake rule.
 /// </summary>
-internal static class DenyByDefaultHost
+internal sealed class NasHost(TestBox box)
 {
     public const string Table = "host";
 
-    /// <summary>br_netfilter loaded (a machine-wide module load, allowed) and bridge-nf-call-iptables=1 inside nas only.</summary>
-    public static async Task EnableBridgeNetfilterAsync(TestBox box)
+    public static readonly PacketMark Mark = PacketMark.Default;
+
+    /// <summary>br_netfilter (a machine-wide module load, if not built in) with bridge-nf-call-iptables=1 set inside nas only.</summary>
+    public async Task EnableBrNetfilterAsync()
     {
         if (!Directory.Exists("/proc/sys/net/bridge"))
         {
@@ -23,12 +25,13 @@ internal static class DenyByDefaultHost
     }
 
     /// <summary>
-    /// Loads <c>table inet host</c> into nas: input and forward policy drop, established/related
-    /// and loopback accepted, plus <paramref name="mark"/>'s host rule when given.
+    /// Loads <c>table inet host</c>: input and forward policy drop, established/related and
+    /// loopback accepted (as a real host firewall has), plus <see cref="Mark"/>'s host rule when
+    /// <paramref name="withMarkRule"/>.
     /// </summary>
-    public static async Task LoadAsync(TestBox box, PacketMark? mark)
+    public async Task LoadHostFirewallAsync(bool withMarkRule)
     {
-        string accept = mark?.HostRule ?? "";
+        string accept = withMarkRule ? Mark.HostRule : "";
         string rules = $$"""
             table inet {{Table}} {
               chain input { type filter hook input priority filter; policy drop;
@@ -47,7 +50,7 @@ internal static class DenyByDefaultHost
         (await box.ExecAsync(box.Nas, "nft", "-f", file)).EnsureSuccess();
     }
 
-    /// <summary>Removes <c>table inet host</c> from nas (it must exist).</summary>
-    public static async Task DeleteAsync(TestBox box) =>
+    /// <summary>Removes <c>table inet host</c> (it must exist).</summary>
+    public async Task DeleteHostFirewallAsync() =>
         (await box.ExecAsync(box.Nas, "nft", "delete", "table", "inet", Table)).EnsureSuccess();
 }

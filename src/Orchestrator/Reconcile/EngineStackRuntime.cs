@@ -1,0 +1,92 @@
+using Appliance.Orchestrator.Engine;
+using Appliance.Orchestrator.Runtime;
+using Appliance.Orchestrator.Stacks;
+using Appliance.Orchestrator.Stacks.Resolved;
+
+namespace Appliance.Orchestrator.Reconcile;
+
+/// <summary>
+/// <see cref="IStackRuntime"/> over the engine (<see cref="StackEngine"/>: runc + conmon, netlink, IPAM, firewall).
+/// `up` of a stack that is already up leaves it alone when every service of the wanted deployment runs; otherwise
+/// it takes the stack down (volumes kept) and brings the wanted deployment up — whole-stack recreation, not yet
+/// per-service convergence. Restarting a service restarts its one container from the same bundle. All idempotent,
+/// as the plans need.
+/// </summary>
+/// <param name="stateDir">The daemon's state dir: stack files are loaded as if they lived there (env_file, bind mounts).</param>
+public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime runtime, string stateDir) : IStackRuntime
+{
+    public Task<IReadOnlyList<string>> ListStacksAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(engine.ListStacks());
+
+    public async Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            IReadOnlyList<ServiceStatus> rows = await engine.PsAsync(stack, cancellationToken);
+            return new StackObservation(stack, [.. rows.Select(r => new ObservedService(r.Service, Map(r), r.ContainerId, r.ExitCode, null, r.Address))]);
+        }
+        catch (StackNotFoundException)
+        {
+            return new StackObservation(stack, []);
+        }
+    }
+
+    public async Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default)
+    {
+        StackLoadResult loaded = StackLoader.LoadFromText(deployment.StackFile, StackFiles.PathOf(stateDir, deployment.Stack), deployment.Parameters);
+        if (loaded.Stack is not ResolvedStack stack)
+        {
+            throw new InvalidOperationException($"the stack file of '{deployment.Stack}' version {deployment.Version} does not load: " +
+                string.Join("; ", loaded.Errors.Take(3).Select(e => e.ToString())));
+        }
+        stack = stack.Name == deployment.Stack ? stack : stack with { Name = deployment.Stack };
+        if (engine.ListStacks().Contains(stack.Name, StringComparer.Ordinal))
+        {
+            StackObservation observed = await InspectAsync(stack.Name, cancellationToken);
+            bool unchanged = observed.AllRunning
+                && observed.Services.Select(s => s.Service).Order(StringComparer.Ordinal)
+                    .SequenceEqual(stack.Services.Select(s => s.Name).Order(StringComparer.Ordinal));
+            if (unchanged)
+            {
+                return;
+            }
+            await engine.DownAsync(stack.Name, removeVolumes: false, cancellationToken: cancellationToken);
+        }
+        await engine.UpAsync(stack, cancellationToken: cancellationToken);
+    }
+
+    public async Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await engine.DownAsync(stack, removeVolumes, cancellationToken: cancellationToken);
+        }
+        catch (StackNotFoundException)
+        {
+            // already gone: down is idempotent
+        }
+    }
+
+    public async Task RestartServiceAsync(string stack, string service, CancellationToken cancellationToken = default)
+    {
+        ServiceStatus row = (await engine.PsAsync(stack, cancellationToken)).FirstOrDefault(r => r.Service == service)
+            ?? throw new StackNotFoundException(stack, service);
+        await runtime.RestartAsync(row.ContainerId, TimeSpan.FromSeconds(10), cancellationToken);
+    }
+
+    public async Task<ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout,
+        CancellationToken cancellationToken = default)
+    {
+        Runtime.ExecResult result = await engine.ExecAsync(stack, service, argv, timeout, cancellationToken);
+        string output = (result.Stdout + result.Stderr).Trim();
+        return new ExecResult(result.TimedOut ? 124 : result.ExitCode, result.TimedOut ? $"timed out after {timeout.TotalSeconds:0} s. {output}" : output);
+    }
+
+    private static ContainerState Map(ServiceStatus row) => row.Status switch
+    {
+        ContainerStatus.Running or ContainerStatus.Paused => ContainerState.Running,
+        ContainerStatus.Created or ContainerStatus.Creating => ContainerState.Created,
+        ContainerStatus.Stopped when row.ExitCode is null => ContainerState.Missing,
+        _ => ContainerState.Exited,
+    };
+}
