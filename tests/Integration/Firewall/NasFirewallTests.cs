@@ -47,7 +47,7 @@ public sealed class NasFirewallTests
         Assert.All(closed, Assert.Null);
 
         // Without the mark rule in the host's table, Appliance's accepts are not enough.
-        await nas.Box.ExecAsync(nas.Nas, "nft", "delete", "table", "inet", "host");
+        await new NasHost(nas.Box).DeleteHostFirewallAsync();
         await nas.LoadHostFirewallAsync(withMarkRule: false);
         Assert.Null(await NasStack.ConnectAsync(nas.App, NasStack.DbAddress, 5432));
         Assert.Null(await NasStack.ConnectAsync(nas.Box.Laptop, TestBox.NasLanAddress, 10080));
