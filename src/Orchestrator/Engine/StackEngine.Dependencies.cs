@@ -28,7 +28,7 @@ public sealed partial class StackEngine
                 while (true)
                 {
                     ContainerState state = await _runtime.InspectAsync(id, cancellationToken) ?? throw new ContainerNotFoundException(id);
-                    if (state.Status == ContainerStatus.Stopped)
+                    if (state.Status == ContainerStatus.Stopped && (state.ExitCode is not null || DateTime.UtcNow > deadline))
                     {
                         if (state.ExitCode == 0)
                         {

@@ -21,10 +21,14 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
     private FirewallIntent _settings;
     private ImmutableSortedDictionary<string, StackNetwork> _stacks = ImmutableSortedDictionary<string, StackNetwork>.Empty;
 
-    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings)
+    private readonly string? _stacksFile;
+
+    /// <param name="stacksFile">Where the stacks' part of the intent is kept across restarts (see <see cref="RestoreAsync"/>); null keeps it in memory only.</param>
+    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings, string? stacksFile = null)
     {
         _backend = backend;
         _settings = settings with { Stacks = [] };
+        _stacksFile = stacksFile;
     }
 
     public string BackendName => _backend.Name;
@@ -53,6 +57,18 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
     public Task<FirewallApplyResult> SetSettingsAsync(FirewallIntent settings, CancellationToken cancellationToken = default) =>
         ChangeAsync(() => _settings = settings with { Stacks = [] }, cancellationToken);
 
+    /// <summary>
+    /// After a daemon start: takes back the stored rules of the stacks that are still deployed
+    /// (<paramref name="deployedStacks"/>; the others are forgotten) and applies the whole intent.
+    /// </summary>
+    public Task<FirewallApplyResult> RestoreAsync(IReadOnlyCollection<string> deployedStacks, CancellationToken cancellationToken = default) =>
+        ChangeAsync(() =>
+        {
+            IReadOnlyList<StackNetwork> stored = _stacksFile is null ? [] : StackNetworkFile.Load(_stacksFile);
+            _stacks = stored.Where(s => deployedStacks.Contains(s.Name))
+                .ToImmutableSortedDictionary(s => s.Name, s => s, StringComparer.Ordinal);
+        }, cancellationToken);
+
     /// <summary>Re-applies the current intent (after a daemon start, or drift).</summary>
     public Task<FirewallApplyResult> ApplyAsync(CancellationToken cancellationToken = default) => ChangeAsync(() => { }, cancellationToken);
 
@@ -67,6 +83,10 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
         {
             change();
             LastResult = await _backend.ApplyAsync(Intent, cancellationToken);
+            if (_stacksFile is not null)
+            {
+                StackNetworkFile.Save(_stacksFile, _stacks.Values);
+            }
             return LastResult;
         }
         catch

@@ -4,7 +4,7 @@ public sealed partial class ImageStore
 {
     public async Task<GarbageCollection> CollectGarbageAsync(CancellationToken cancellationToken = default)
     {
-        await _metadata.WaitAsync(cancellationToken);
+        StoreLock storeLock = await LockAsync(cancellationToken);
         try
         {
             int images = 0, blobs = 0, layers = 0;
@@ -59,11 +59,15 @@ public sealed partial class ImageStore
                     DeleteQuietly(entry);
                 }
             }
+            if (images + blobs + layers > 0)
+            {
+                Log.Collected(_log, images, blobs, layers, bytes);
+            }
             return new GarbageCollection(blobs, layers, images, bytes);
         }
         finally
         {
-            _metadata.Release();
+            storeLock.Dispose();
         }
     }
 

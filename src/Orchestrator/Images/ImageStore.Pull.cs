@@ -14,6 +14,25 @@ public sealed partial class ImageStore
     public async Task<Image> PullAsync(string reference, IProgress<LayerProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ImageReference image = ImageReference.Parse(reference);
+        Log.Pulling(_log, image.ToString(), Platform);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            (Image pulled, int downloaded, long bytes) = await PullCoreAsync(image, progress, cancellationToken);
+            Log.Pulled(_log, image.ToString(), pulled.Id, pulled.Layers.Count, downloaded, bytes,
+                (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return pulled;
+        }
+        catch (Exception e) when (e is ImageException or OperationCanceledException)
+        {
+            Log.PullFailed(_log, image.ToString(), e.Message);
+            throw;
+        }
+    }
+
+    private async Task<(Image Image, int Downloaded, long Bytes)> PullCoreAsync(ImageReference image, IProgress<LayerProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         (byte[] body, string mediaType, string digest) = await _registry.GetManifestAsync(image, image.ManifestReference, cancellationToken);
         OciManifestOrIndex manifest = ParseManifest(body, image);
         string kind = Kind(mediaType, manifest);
@@ -65,7 +84,8 @@ public sealed partial class ImageStore
 
         using var slots = new SemaphoreSlim(_options.MaxParallelDownloads);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task[] work = layers.Where(l => !Directory.Exists(l.Directory)).Distinct().Select(async layer =>
+        List<ImageLayer> missing = layers.Where(l => !Directory.Exists(l.Directory)).Distinct().ToList();
+        Task[] work = missing.Select(async layer =>
         {
             try
             {
@@ -103,12 +123,12 @@ public sealed partial class ImageStore
             Layers = layers,
             PulledAt = DateTimeOffset.UtcNow,
         };
-        return await RegisterAsync(result, image.ToString(), cancellationToken);
+        return (await RegisterAsync(result, image.ToString(), cancellationToken), missing.Count, missing.Sum(l => l.Size));
     }
 
     private async Task<Image> RegisterAsync(Image pulled, string reference, CancellationToken cancellationToken)
     {
-        await _metadata.WaitAsync(cancellationToken);
+        StoreLock storeLock = await LockAsync(cancellationToken);
         try
         {
             IReadOnlyList<Image> all = await ListAsync(cancellationToken);
@@ -126,7 +146,7 @@ public sealed partial class ImageStore
         }
         finally
         {
-            _metadata.Release();
+            storeLock.Dispose();
         }
     }
 
@@ -287,7 +307,9 @@ public sealed partial class ImageStore
                     await using (tar)
                     await using (var uncompressed = new HashingReadStream(tar, null, null, what))
                     {
-                        await new LayerUnpacker(tempDir, what).UnpackAsync(uncompressed, cancellationToken);
+                        var unpacker = new LayerUnpacker(tempDir, what);
+                        await unpacker.UnpackAsync(uncompressed, cancellationToken);
+                        Log.LayerUnpacked(_log, layer.Digest, unpacker.Entries, uncompressed.BytesRead);
                         await uncompressed.DrainAsync(cancellationToken);
                         await compressed.DrainAsync(cancellationToken);
                         VerifyDigest(what, layer.Digest, compressed);

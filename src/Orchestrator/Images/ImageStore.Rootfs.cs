@@ -30,6 +30,7 @@ public sealed partial class ImageStore
             throw new ImageStorageException($"image {image.Id} has {image.Layers.Count} layers: the overlay mount options ({options.Length} bytes) exceed the kernel's page size; move the store to a shorter path");
         }
         NativeFiles.MountOverlay(rootfs.Path, options);
+        Log.Mounted(_log, rootfs.Path, image.Layers.Count, image.Id);
         return Task.FromResult(rootfs);
     }
 

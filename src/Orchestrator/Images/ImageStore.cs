@@ -19,6 +19,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
     private readonly HttpClient _http;
     private readonly RegistryClient _registry;
     private readonly SemaphoreSlim _metadata = new(1, 1);
+    private readonly Microsoft.Extensions.Logging.ILogger _log;
 
     public ImageStore(ImageStoreOptions options)
     {
@@ -28,6 +29,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxParallelDownloads is {options.MaxParallelDownloads}; it must be 1 or more");
         }
         _options = options with { Root = Path.GetFullPath(options.Root) };
+        _log = options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         Platform = options.Platform ?? HostPlatform();
         foreach (string dir in new[] { BlobDir, LayersDir, ImagesDir, TempDir })
         {
@@ -130,7 +132,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
 
     public async Task RemoveAsync(string referenceOrId, CancellationToken cancellationToken = default)
     {
-        await _metadata.WaitAsync(cancellationToken);
+        StoreLock storeLock = await LockAsync(cancellationToken);
         try
         {
             IReadOnlyList<Image> all = await ListAsync(cancellationToken);
@@ -150,7 +152,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
         }
         finally
         {
-            _metadata.Release();
+            storeLock.Dispose();
         }
         await CollectGarbageAsync(cancellationToken);
     }

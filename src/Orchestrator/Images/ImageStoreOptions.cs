@@ -18,6 +18,9 @@ public sealed record ImageStoreOptions
     /// <summary>A layer download that receives nothing for this long fails (and can be retried).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Where pulls, garbage collections and mounts are logged; nowhere when null.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
     /// <summary>Platform to pick from an image index; the host's ("linux/amd64", "linux/arm64/v8") when null.</summary>
     public string? Platform { get; init; }
 }

@@ -6,13 +6,14 @@ using Appliance.Orchestrator.Stacks.Resolved;
 namespace Appliance.Orchestrator.Reconcile;
 
 /// <summary>
-/// <see cref="IStackRuntime"/> over the engine (<see cref="StackEngine"/>: runc + conmon, netlink, IPAM). The engine brings
-/// a stack up whole and refuses a stack that is already up, so converging (<see cref="UpAsync"/>) takes an existing stack
-/// down first (volumes kept) and brings the wanted deployment up; restarting one service does the same for its stack until
-/// the engine can recreate a single container. Both are idempotent, as the plans need.
+/// <see cref="IStackRuntime"/> over the engine (<see cref="StackEngine"/>: runc + conmon, netlink, IPAM, firewall).
+/// `up` of a stack that is already up leaves it alone when every service of the wanted deployment runs; otherwise
+/// it takes the stack down (volumes kept) and brings the wanted deployment up — whole-stack recreation, not yet
+/// per-service convergence. Restarting a service restarts its one container from the same bundle. All idempotent,
+/// as the plans need.
 /// </summary>
-/// <param name="currentDeployment">The stack's current deployment (from the state database), for restarts.</param>
-public sealed class EngineStackRuntime(StackEngine engine, string stateDir, Func<string, CancellationToken, Task<StackDeployment?>> currentDeployment) : IStackRuntime
+/// <param name="stateDir">The daemon's state dir: stack files are loaded as if they lived there (env_file, bind mounts).</param>
+public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime runtime, string stateDir) : IStackRuntime
 {
     public Task<IReadOnlyList<string>> ListStacksAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(engine.ListStacks());
@@ -38,11 +39,20 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir, Func
             throw new InvalidOperationException($"the stack file of '{deployment.Stack}' version {deployment.Version} does not load: " +
                 string.Join("; ", loaded.Errors.Take(3).Select(e => e.ToString())));
         }
-        if (engine.ListStacks().Contains(deployment.Stack, StringComparer.Ordinal))
+        stack = stack.Name == deployment.Stack ? stack : stack with { Name = deployment.Stack };
+        if (engine.ListStacks().Contains(stack.Name, StringComparer.Ordinal))
         {
-            await engine.DownAsync(deployment.Stack, removeVolumes: false, cancellationToken: cancellationToken);
+            StackObservation observed = await InspectAsync(stack.Name, cancellationToken);
+            bool unchanged = observed.AllRunning
+                && observed.Services.Select(s => s.Service).Order(StringComparer.Ordinal)
+                    .SequenceEqual(stack.Services.Select(s => s.Name).Order(StringComparer.Ordinal));
+            if (unchanged)
+            {
+                return;
+            }
+            await engine.DownAsync(stack.Name, removeVolumes: false, cancellationToken: cancellationToken);
         }
-        await engine.UpAsync(stack with { Name = deployment.Stack }, cancellationToken: cancellationToken);
+        await engine.UpAsync(stack, cancellationToken: cancellationToken);
     }
 
     public async Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default)
@@ -59,24 +69,24 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir, Func
 
     public async Task RestartServiceAsync(string stack, string service, CancellationToken cancellationToken = default)
     {
-        StackDeployment deployment = await currentDeployment(stack, cancellationToken)
-            ?? throw new InvalidOperationException($"cannot restart '{stack}/{service}': the stack is not in Appliance's state");
-        await UpAsync(deployment, cancellationToken);
+        ServiceStatus row = (await engine.PsAsync(stack, cancellationToken)).FirstOrDefault(r => r.Service == service)
+            ?? throw new StackNotFoundException(stack, service);
+        await runtime.RestartAsync(row.ContainerId, TimeSpan.FromSeconds(10), cancellationToken);
     }
 
-    public async Task<Reconcile.ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout,
+    public async Task<ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
         Runtime.ExecResult result = await engine.ExecAsync(stack, service, argv, timeout, cancellationToken);
         string output = (result.Stdout + result.Stderr).Trim();
-        return new Reconcile.ExecResult(result.TimedOut ? 124 : result.ExitCode, result.TimedOut ? $"timed out after {timeout.TotalSeconds:0} s. {output}" : output);
+        return new ExecResult(result.TimedOut ? 124 : result.ExitCode, result.TimedOut ? $"timed out after {timeout.TotalSeconds:0} s. {output}" : output);
     }
 
-    private static Reconcile.ContainerState Map(ServiceStatus row) => row.Status switch
+    private static ContainerState Map(ServiceStatus row) => row.Status switch
     {
-        ContainerStatus.Running or ContainerStatus.Paused => Reconcile.ContainerState.Running,
-        ContainerStatus.Created or ContainerStatus.Creating => Reconcile.ContainerState.Created,
-        ContainerStatus.Stopped when row.ExitCode is null => Reconcile.ContainerState.Missing,
-        _ => Reconcile.ContainerState.Exited,
+        ContainerStatus.Running or ContainerStatus.Paused => ContainerState.Running,
+        ContainerStatus.Created or ContainerStatus.Creating => ContainerState.Created,
+        ContainerStatus.Stopped when row.ExitCode is null => ContainerState.Missing,
+        _ => ContainerState.Exited,
     };
 }

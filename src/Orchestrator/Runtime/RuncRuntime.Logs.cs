@@ -18,7 +18,9 @@ public sealed partial class RuncRuntime
         var buffer = new byte[16384];
         while (true)
         {
-            bool stopped = File.Exists(ExitFileOf(id)) || !Directory.Exists(BundleOf(id));
+            // Done once conmon has ended after the exit: it drains the container's output before it goes.
+            bool stopped = !Directory.Exists(BundleOf(id))
+                || (File.Exists(ExitFileOf(id)) && !(ReadPid(Path.Combine(BundleOf(id), ConmonPidFileName)) is int conmon && IsAlive(conmon)));
             if (File.Exists(file))
             {
                 await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

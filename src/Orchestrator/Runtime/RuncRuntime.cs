@@ -257,7 +257,18 @@ public sealed partial class RuncRuntime : IContainerRuntime
             ThrowFor("runc state", id, result);
         }
         using JsonDocument doc = JsonDocument.Parse(result.Stdout);
-        return ToState(doc.RootElement);
+        ContainerState state = ToState(doc.RootElement);
+        if (state.Status == ContainerStatus.Stopped && state.ExitCode is null
+            && ReadPid(Path.Combine(BundleOf(id), ConmonPidFileName)) is int conmon && IsAlive(conmon))
+        {
+            // runc sees the process gone a moment before conmon has reaped it and written the exit file.
+            DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while ((state = ToState(doc.RootElement)).ExitCode is null && IsAlive(conmon) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5, cancellationToken);
+            }
+        }
+        return state;
     }
 
     public async Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default)

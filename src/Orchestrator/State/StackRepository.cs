@@ -34,6 +34,19 @@ public sealed class StackRepository(IStateStore store, TimeProvider? timeProvide
             return (await ReadStacksAsync(command, ct)).SingleOrDefault();
         }, cancellationToken);
 
+    /// <summary>Sets what the reconciler keeps the stack at: "running" or "stopped" (a stopped stack is left down, not removed).</summary>
+    public Task SetDesiredStateAsync(string stack, string desiredState, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(async (tx, ct) =>
+        {
+            using SqliteCommand command = Command(tx, "UPDATE stacks SET desired_state = $d, updated_at = $t WHERE name = $s");
+            command.Parameters.AddWithValue("$d", desiredState);
+            command.Parameters.AddWithValue("$t", Now);
+            command.Parameters.AddWithValue("$s", stack);
+            return await command.ExecuteNonQueryAsync(ct) == 1
+                ? 0
+                : throw new StateConflictException($"there is no stack '{stack}'; `appliance stack ls` lists the deployed stacks");
+        }, cancellationToken);
+
     /// <summary>Newest first.</summary>
     public Task<IReadOnlyList<DeploymentRecord>> DeploymentsAsync(string stack, CancellationToken cancellationToken = default) =>
         QueryDeploymentsAsync("WHERE stack = $s ORDER BY version DESC", cmd => cmd.Parameters.AddWithValue("$s", stack), cancellationToken);

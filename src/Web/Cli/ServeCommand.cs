@@ -31,6 +31,14 @@ internal static class ServeCommand
                 Console.Error.WriteLine($"appliance serve: --listen '{parse.GetValue(listen)}' is not an IP address; use e.g. 0.0.0.0 or 127.0.0.1");
                 return 2;
             }
+            if (Environment.GetEnvironmentVariable("APPLIANCE_TEST_PREFIX") is { } test && parse.GetValue(netns) is null
+                && parse.GetValue(firewallBackend) != FirewallBackends.None)
+            {
+                // Tests never touch the firewall of the machine's own network namespace.
+                Console.Error.WriteLine($"appliance serve: started by test {test} without --netns: refusing to program the machine's own firewall; " +
+                    "pass --netns PATH (the test box's nas) or --firewall-backend none");
+                return 2;
+            }
             var options = new DaemonOptions
             {
                 StateDir = Path.GetFullPath(parse.GetValue(stateDir)!),

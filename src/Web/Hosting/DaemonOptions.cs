@@ -21,8 +21,11 @@ public sealed record DaemonOptions
     /// <summary>A network namespace (nsfs path) the daemon serves and manages stacks in, instead of the machine's own.</summary>
     public string? NetworkNamespacePath { get; init; }
 
-    /// <summary>`--firewall-backend`: auto (firewalld when it runs, else nftables), nftables, firewalld or none.</summary>
-    public string FirewallBackend { get; init; } = "auto";
+    /// <summary>
+    /// `--firewall-backend`: auto (firewalld when it runs, else nftables), nftables, firewalld or none. The command
+    /// line's default is auto; a daemon composed in code (tests) programs no firewall unless it asks for one.
+    /// </summary>
+    public string FirewallBackend { get; init; } = "none";
 
     /// <summary>Volatile state of the engine: runc root, conmon sockets, network namespaces.</summary>
     public string RunDir { get; init; } = "/run/appliance";

@@ -1,6 +1,7 @@
 using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Engine;
 using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Firewall;
 using Appliance.Orchestrator.Images;
 using Appliance.Orchestrator.Networking;
 using Appliance.Orchestrator.Runtime;
@@ -35,14 +36,12 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         services.AddSingleton(_ => new NetworkManager(host));
         services.AddSingleton<IContainerRuntime>(_ => new RuncRuntime(new RuntimeOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir }));
+        services.AddApplianceFirewall(options, host);
         services.AddSingleton(sp => new StackEngine(new EngineOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir, HostNamespace = host },
-            sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>()));
+            sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>(),
+            sp.GetRequiredService<IStackFirewall>()));
         services.AddSingleton<IStackRuntime>(sp =>
-        {
-            StackRepository stacks = sp.GetRequiredService<StackRepository>();
-            return new Appliance.Orchestrator.Reconcile.EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir, async (name, ct) =>
-                await stacks.GetStackAsync(name, ct) is { } s ? new StackDeployment(s.Name, s.Version, s.StackFile, s.Parameters) : null);
-        });
+            new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), sp.GetRequiredService<IContainerRuntime>(), options.StateDir));
     }
 
     public static IServiceCollection AddApplianceDaemon(this IServiceCollection services, DaemonOptions options)
@@ -92,6 +91,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddQuartz();
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
         services.AddHostedService<DaemonLifecycle>();
+        services.AddSingleton<Ui.Backend.IApplianceBackend, DaemonBackend>(); // before AddApplianceUi, which only adds its own if none is there
         return services;
     }
 }

@@ -56,7 +56,8 @@ public sealed class DaemonTests
         DaemonProcess second = await DaemonProcess.StartAsync(box);
         using DaemonClient client = second.Client();
         EventResponse[] events = await client.GetAsync<EventResponse[]>("api/daemon/events?max=100");
-        Assert.Equal(["daemon started", "before restart", "daemon stopping", "daemon started"], events.Select(e => e.Message));
+        Assert.Equal(["firewall applied through nftables for 0 stack(s)", "daemon started", "before restart", "daemon stopping",
+            "firewall applied through nftables for 0 stack(s)", "daemon started"], events.Select(e => e.Message));
     }
 
     [Fact]
@@ -65,7 +66,7 @@ public sealed class DaemonTests
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess first = await DaemonProcess.StartAsync(box);
         BackgroundProcess second = box.StartOnMachine(["dotnet", DaemonProcess.AppliancePath, "serve", "--state-dir", first.StateDir,
-            "--socket", Path.Combine(box.TempDir, "other.sock"), "--port", "0", "--run-dir", box.RunDir]);
+            "--socket", Path.Combine(box.TempDir, "other.sock"), "--port", "0", "--run-dir", box.RunDir, "--firewall-backend", "none"]);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await second.WaitForExitAsync(cts.Token);
         Assert.Equal(1, second.ExitCode);
@@ -189,7 +190,7 @@ public sealed class DaemonTests
 
         using DaemonClient client = daemon.Client();
         EventResponse[] events = await client.GetAsync<EventResponse[]>("api/daemon/events?max=100");
-        Assert.Equal(["daemon started", "the only note"], events.Select(e => e.Message));
+        Assert.Equal(["firewall applied through nftables for 0 stack(s)", "daemon started", "the only note"], events.Select(e => e.Message));
         Assert.Equal("ok", (await client.GetAsync<HealthResponse>("api/health")).Status);
     }
 

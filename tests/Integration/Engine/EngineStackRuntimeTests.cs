@@ -13,9 +13,8 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
     public async Task DaemonSeam_UpInspectRestartExecDown_DrivesTheRealEngine()
     {
         await using EngineTestBed bed = await EngineTestBed.CreateAsync();
-        var seam = new EngineStackRuntime(bed.Engine, bed.Runtime);
-        string file = Path.Combine(bed.Box.TempDir, "seam.yaml");
-        await File.WriteAllTextAsync(file, """
+        var seam = new EngineStackRuntime(bed.Engine, bed.Runtime, bed.Box.TempDir);
+        const string file = """
             name: seam
             services:
               web:
@@ -24,7 +23,7 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
                 volumes: [data:/data]
             volumes:
               data:
-            """);
+            """;
         var deployment = new StackDeployment("seam", 1, file, new Dictionary<string, string> { ["REGISTRY"] = fixture.Registry.Host });
 
         await seam.UpAsync(deployment);
@@ -32,7 +31,7 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
         StackObservation observed = await seam.InspectAsync("seam");
         await seam.RestartServiceAsync("seam", "web");
         Orchestrator.Reconcile.ExecResult starts = default!;
-        await Poll.UntilAsync(async () => (starts = await seam.ExecAsync("seam", "web", ["cat", "/data/starts"], TimeSpan.FromSeconds(10))).Output == "up\nup\n",
+        await Poll.UntilAsync(async () => (starts = await seam.ExecAsync("seam", "web", ["cat", "/data/starts"], TimeSpan.FromSeconds(10))).Output == "up\nup",
             TimeSpan.FromSeconds(20), () => $"restart did not run it again: {starts?.Output}");
         await seam.DownAsync("seam", removeVolumes: true);
         StackObservation gone = await seam.InspectAsync("seam");

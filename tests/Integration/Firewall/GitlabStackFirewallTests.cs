@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using Appliance.Netfilter.Intent;
 using Appliance.Netfilter.Nftables;
@@ -32,20 +31,27 @@ public sealed class GitlabStackFirewallTests(RegistryFixture fixture)
         var images = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images") });
         var runtime = new RuncRuntime(new RuntimeOptions { StateDirectory = state, RunDirectory = box.RunDir, ToolEnvironment = box.Environment });
         var network = new NetworkManager(box.Nas.Namespace);
-        var engine = new StackEngine(new EngineOptions
+        var options = new EngineOptions
         {
             StateDirectory = state,
             RunDirectory = box.RunDir,
             HostNamespace = box.Nas.Namespace,
             ContainerIdPrefix = box.Prefix + "-",
             DependencyTimeout = TimeSpan.FromMinutes(2),
-        }, runtime, images, network);
+        };
+        // First without a firewall (the box as it is), later the same engine state with Appliance's firewall.
+        var engine = new StackEngine(options, runtime, images, network);
         box.OnTeardown("image store", () => { images.Dispose(); network.Dispose(); return Task.CompletedTask; });
+        FirewallCoordinator? firewall = null;
         box.OnTeardown("stacks down", async () =>
         {
             foreach (string name in engine.ListStacks())
             {
                 await engine.DownAsync(name, removeVolumes: true);
+            }
+            if (firewall is not null)
+            {
+                await firewall.DisposeAsync();
             }
         });
         var nas = new NasHost(box);
@@ -58,15 +64,16 @@ public sealed class GitlabStackFirewallTests(RegistryFixture fixture)
         await Poll.UntilAsync(async () => (await LogTextAsync(engine, stack.Name, "gitlab")).Contains("did not answer after 3 tries; giving up"),
             Timeout, () => "gitlab-probe did not give up on its database");
 
-        // 2. With them (derived from the stack file and its addresses, as the engine will), after a redeploy.
-        await using var backend = new NftablesBackend(new NftablesBackendOptions
+        // 2. With them: the engine opens the stack's firewall (subnet, published ports) before its containers start.
+        await engine.DownAsync(stack.Name);
+        var backend = new NftablesBackend(new NftablesBackendOptions
         {
             Namespace = box.Nas.Namespace,
             StateDirectory = Path.Combine(box.RunDir, "firewall"),
         });
-        await engine.DownAsync(stack.Name);
+        firewall = new FirewallCoordinator(backend, new FirewallIntent { LanSubnets = [IPNetwork.Parse(TestBox.LanSubnet)] });
+        engine = new StackEngine(options, runtime, images, network, firewall);
         await engine.UpAsync(stack);
-        await backend.ApplyAsync(await IntentAsync(engine, network, stack));
         ResolvedHealthcheck check = stack.FindService("gitlab")!.Healthcheck!;
         await Poll.UntilAsync(async () => (await engine.ExecAsync(stack.Name, "gitlab", check.Test, check.Timeout)).Succeeded, Timeout,
             () => "gitlab-probe never became healthy behind Appliance's rules");
@@ -82,6 +89,12 @@ public sealed class GitlabStackFirewallTests(RegistryFixture fixture)
             TestBox.TryConnectTcpAsync(box.Laptop, TestBox.NasLanAddress, 5432, TimeSpan.FromSeconds(1.5)),
             TestBox.TryConnectTcpAsync(box.Laptop, db, 5432, TimeSpan.FromSeconds(1.5)));
         Assert.All(closed, Assert.Null);
+        Assert.Empty(await backend.FindForeignBlockersAsync());
+
+        // Down closes it again: the stack's elements are gone from Appliance's table.
+        await engine.DownAsync(stack.Name);
+        Assert.Empty(firewall.Intent.Stacks);
+        Assert.DoesNotContain("ap-gitlab-probe", (await box.ExecAsync(box.Nas, "nft", "list", "set", "inet", "appliance", "bridges")).Stdout);
     }
 
     private static ResolvedStack Load(string registry)
@@ -102,18 +115,6 @@ public sealed class GitlabStackFirewallTests(RegistryFixture fixture)
                 "gitlab" => s with { Environment = [.. s.Environment, new("DB_TRIES", "3")] },
                 _ => s,
             }).ToList(),
-        };
-    }
-
-    private static async Task<FirewallIntent> IntentAsync(StackEngine engine, NetworkManager network, ResolvedStack stack)
-    {
-        Orchestrator.Networking.StackNetwork bridge = (await network.FindStackNetworkAsync(stack.Name))!;
-        ImmutableSortedDictionary<string, IPAddress> addresses = (await engine.PsAsync(stack.Name))
-            .ToImmutableSortedDictionary(s => s.Service, s => IPAddress.Parse(s.Address!));
-        return new FirewallIntent
-        {
-            LanSubnets = [IPNetwork.Parse(TestBox.LanSubnet)],
-            Stacks = [StackFirewallIntent.For(stack, new StackSubnet(stack.Name, bridge.Subnet, addresses))],
         };
     }
 

@@ -56,6 +56,26 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task Logs_Follow_StreamsLinesAsPrinted_AndEndsWhenTheContainerExits()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("talker", "for i in 1 2 3; do echo line$i; sleep 0.3; done; echo bye >&2");
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+
+        var lines = new List<LogLine>();
+        using var cts = new CancellationTokenSource(Timeout);
+        await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, cts.Token))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(["line1", "line2", "line3", "bye"], lines.Select(l => l.Text));
+        Assert.Equal(LogStream.Stderr, lines[^1].Stream);
+        Assert.True(lines[2].Timestamp - lines[0].Timestamp >= TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public async Task Exec_InRunningContainer_ReturnsExitCodeAndOutput()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();

@@ -63,7 +63,7 @@ public sealed class UiServer : IAsyncDisposable
         builder.Logging.AddProvider(new ListLoggerProvider(log));
         // As `appliance serve` composes it (ServeCommand.RunAsync), minus its sockets: daemon, then UI;
         // a test's own registrations (backend, clock) go in between, as a daemon's engine adapter would.
-        builder.Services.AddApplianceDaemon(new DaemonOptions { StateDir = stateDir, Port = 0, SocketPath = Path.Combine(stateDir, "appliance.sock"), Engine = "none" });
+        builder.Services.AddApplianceDaemon(new DaemonOptions { StateDir = stateDir, Port = 0, SocketPath = Path.Combine(stateDir, "appliance.sock"), Engine = "none", FirewallBackend = "none" });
         services?.Invoke(builder.Services);
         builder.Services.AddApplianceUi();
         WebApplication app = builder.Build();

@@ -1,0 +1,76 @@
+using Appliance.Netfilter.Backends;
+using Appliance.Netfilter.Firewalld;
+using Appliance.Netfilter.Intent;
+using Appliance.Netfilter.Linux;
+using Appliance.Netfilter.Nftables;
+using Appliance.Orchestrator.Engine;
+using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Firewall;
+
+namespace Appliance.Web.Hosting;
+
+/// <summary>
+/// The daemon's firewall: the backend chosen by <c>--firewall-backend</c> (auto: firewalld when it
+/// runs, else nftables), the owner's settings (LAN subnets; the admin UI and SSH reachable from the
+/// LAN) and a <see cref="FirewallCoordinator"/> that the engine asks to open each stack's subnet and
+/// published ports before its containers start. At start the rules of the stacks that kept running
+/// are applied again (<see cref="FirewallStartup"/>).
+/// </summary>
+internal static class FirewallServices
+{
+    public const int SshPort = 22;
+
+    public static void AddApplianceFirewall(this IServiceCollection services, DaemonOptions options, NetworkNamespace host)
+    {
+        services.AddSingleton(sp =>
+        {
+            var nftables = new NftablesBackendOptions
+            {
+                Namespace = host,
+                StateDirectory = Path.Combine(options.RunDir, "firewall"),
+                LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+            };
+            IFirewallBackend backend = FirewallBackends.CreateAsync(options.FirewallBackend, nftables, new FirewalldOptions())
+                .GetAwaiter().GetResult();
+            return new FirewallCoordinator(backend, Settings(options), Path.Combine(options.StateDir, "firewall", "stacks.json"));
+        });
+        services.AddSingleton<IStackFirewall>(sp => sp.GetRequiredService<FirewallCoordinator>());
+        services.AddHostedService<FirewallStartup>();
+    }
+
+    /// <summary>The owner's part of the intent: deny-by-default input, the admin UI and SSH from the LAN.</summary>
+    public static FirewallIntent Settings(DaemonOptions options)
+    {
+        var hostServices = new List<HostService> { new() { Name = HostService.SshName, Port = SshPort, AllowedFrom = Exposure.Lan } };
+        if (options.Port > 0)
+        {
+            hostServices.Add(new HostService { Name = HostService.AdminUiName, Port = options.Port, AllowedFrom = Exposure.Lan });
+        }
+        return FirewallIntent.Empty with { HostServices = hostServices };
+    }
+}
+
+/// <summary>Applies the firewall once at daemon start, with the stored rules of the stacks still deployed.</summary>
+internal sealed class FirewallStartup(FirewallCoordinator firewall, StackEngine engine, EventLog events, ILogger<FirewallStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> stacks = engine.ListStacks();
+        try
+        {
+            FirewallApplyResult result = await firewall.RestoreAsync(stacks, cancellationToken);
+            await events.PublishAsync("firewall", null, null,
+                $"firewall applied through {firewall.BackendName} for {stacks.Count} stack(s)",
+                result.Warnings.Count > 0 ? string.Join("; ", result.Warnings) : null, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The daemon keeps serving so the owner can see and fix it; the event says what failed.
+            logger.LogError(e, "applying the firewall at start failed");
+            await events.PublishAsync("firewall", null, null, $"applying the firewall through {firewall.BackendName} failed: {e.Message}",
+                cancellationToken: cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
