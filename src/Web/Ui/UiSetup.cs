@@ -41,10 +41,8 @@ public static class UiSetup
         services.TryAddSingleton<IAccountStore>(sp => sp.GetService<Appliance.Orchestrator.State.IStateStore>() is { } state
             ? new SqliteAccountStore(state)
             : ActivatorUtilities.CreateInstance<FileAccountStore>(sp));
-        // The daemon's own state and events when it is the host; a bare host shows that no engine is there.
-        services.TryAddSingleton<IApplianceBackend>(sp => sp.GetService<Appliance.Orchestrator.State.StackRepository>() is not null
-            ? ActivatorUtilities.CreateInstance<DaemonBackend>(sp)
-            : ActivatorUtilities.CreateInstance<DisconnectedBackend>(sp));
+        // `appliance serve` registers the daemon's backend (Hosting/DaemonBackend) first; a bare host shows that no engine is there.
+        services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
         services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();

@@ -1,7 +1,6 @@
 using Appliance.Orchestrator.Engine;
 using Appliance.Orchestrator.Reconcile;
 using Appliance.TestSupport;
-using EngineStackRuntime = Appliance.Orchestrator.Engine.EngineStackRuntime;
 using Appliance.TestSupport.Registry;
 
 namespace Appliance.Integration.Tests.Engine;

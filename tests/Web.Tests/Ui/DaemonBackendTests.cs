@@ -37,7 +37,7 @@ public sealed class DaemonBackendTests
     public async Task DeployedStackAndEvents_FromTheDaemonState_ShowInTheApi()
     {
         await using UiServer server = await UiServer.StartAsync();
-        Assert.IsType<DaemonBackend>(server.Services.GetRequiredService<IApplianceBackend>());
+        Assert.IsType<Appliance.Web.Hosting.DaemonBackend>(server.Services.GetRequiredService<IApplianceBackend>());
         Assert.False(server.Services.GetRequiredService<IApplianceBackend>().IsConnected);
         var stacks = server.Services.GetRequiredService<StackRepository>();
         string file = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    x-appliance:\n      exposure: host-only\n";
