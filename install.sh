@@ -41,11 +41,11 @@ if [ -d /run/systemd/system ] && [ -z "$foreground" ]; then
     > /etc/systemd/system/appliance.service
   systemctl daemon-reload
   systemctl enable --now appliance.service
-  echo "Appliance is running. Open http://$(hostname -I | awk '{print $1}'):$port/"
+  echo "Appliance is running. Open https://$(hostname -I | awk '{print $1}'):8443/ (self-signed certificate; http://...:$port redirects there)"
   echo "Create the first admin with the one-time setup token: journalctl -u appliance | grep 'setup token'"
 else
   echo "==> no systemd here: running the daemon in the foreground (Ctrl-C stops it)"
-  echo "Open http://$(hostname -I 2>/dev/null | awk '{print $1}'):$port/ (or http://127.0.0.1:$port/)"
+  echo "Open https://$(hostname -I 2>/dev/null | awk '{print $1}'):8443/ (self-signed certificate; http://...:$port redirects there)"
   echo "The one-time setup token for the first admin is printed below."
   exec "$prefix/appliance" serve --state-dir "$state" --port "$port" --firewall-backend "$firewall"
 fi
