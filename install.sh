@@ -3,6 +3,8 @@
 #   sudo ./install.sh            install packages, build, install the systemd unit and start it
 #   sudo ./install.sh --foreground   same, but run the daemon in this terminal (no systemd)
 # State lives in /var/lib/appliance (embedded SQLite); the program in /opt/appliance.
+# APPLIANCE_PORT (8080), APPLIANCE_FIREWALL (auto|nftables|firewalld|none; auto = firewalld when it
+# runs, else nftables) and APPLIANCE_STATE_DIR / APPLIANCE_PREFIX change the defaults.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ "$(id -u)" != 0 ]; then echo "install.sh: run as root (sudo ./install.sh)" >&2; exit 1; fi
@@ -11,6 +13,7 @@ foreground=""
 prefix=${APPLIANCE_PREFIX:-/opt/appliance}
 state=${APPLIANCE_STATE_DIR:-/var/lib/appliance}
 port=${APPLIANCE_PORT:-8080}
+firewall=${APPLIANCE_FIREWALL:-auto}
 
 echo "==> installing run-time packages (runc, conmon, nftables, ...)"
 export DEBIAN_FRONTEND=noninteractive
@@ -34,13 +37,15 @@ install -d -m 0700 "$state"
 
 if [ -d /run/systemd/system ] && [ -z "$foreground" ]; then
   echo "==> installing the systemd unit appliance.service"
-  sed -e "s|@PREFIX@|$prefix|g" -e "s|@STATE@|$state|g" -e "s|@PORT@|$port|g" deploy/appliance.service \
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@STATE@|$state|g" -e "s|@PORT@|$port|g" -e "s|@FIREWALL@|$firewall|g" deploy/appliance.service \
     > /etc/systemd/system/appliance.service
   systemctl daemon-reload
   systemctl enable --now appliance.service
-  echo "Appliance is running. Open http://$(hostname -I | awk '{print $1}'):$port/"
+  echo "Appliance is running. Open https://$(hostname -I | awk '{print $1}'):8443/ (self-signed certificate; http://...:$port redirects there)"
+  echo "Create the first admin with the one-time setup token: journalctl -u appliance | grep 'setup token'"
 else
   echo "==> no systemd here: running the daemon in the foreground (Ctrl-C stops it)"
-  echo "Open http://$(hostname -I 2>/dev/null | awk '{print $1}'):$port/ (or http://127.0.0.1:$port/)"
-  exec "$prefix/appliance" serve --state-dir "$state" --port "$port"
+  echo "Open https://$(hostname -I 2>/dev/null | awk '{print $1}'):8443/ (self-signed certificate; http://...:$port redirects there)"
+  echo "The one-time setup token for the first admin is printed below."
+  exec "$prefix/appliance" serve --state-dir "$state" --port "$port" --firewall-backend "$firewall"
 fi

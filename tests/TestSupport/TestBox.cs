@@ -214,6 +214,47 @@ public sealed class TestBox : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>
+    /// Sends <c>GET <paramref name="path"/> HTTP/1.0</c> from <paramref name="from"/> and returns
+    /// the status line (e.g. "HTTP/1.1 200 OK"). Null when the connection is refused, reset or
+    /// times out, or the server closes without answering.
+    /// </summary>
+    public static Task<string?> TryHttpGetAsync(TestHost from, string address, int port, string path, TimeSpan timeout,
+        CancellationToken cancellationToken = default) =>
+        from.Namespace.RunAsync<string?>(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                IAsyncResult pending = socket.BeginConnect(IPAddress.Parse(address), port, null, null);
+                if (!pending.AsyncWaitHandle.WaitOne(timeout))
+                {
+                    return null;
+                }
+                socket.EndConnect(pending);
+                socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+                socket.Send(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: {address}:{port}\r\n\r\n"));
+                var received = new StringBuilder();
+                var buffer = new byte[512];
+                while (!received.ToString().Contains('\n', StringComparison.Ordinal))
+                {
+                    int read = socket.Receive(buffer);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+                    received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                }
+                string text = received.ToString();
+                int end = text.IndexOf('\n', StringComparison.Ordinal);
+                return end < 0 ? null : text[..end].TrimEnd('\r');
+            }
+            catch (SocketException)
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    /// <summary>
     /// Listens for TCP on <paramref name="host"/> and greets each client with
     /// <paramref name="banner"/> + newline. Stops in teardown.
     /// </summary>

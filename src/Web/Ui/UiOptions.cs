@@ -12,10 +12,11 @@ public sealed class UiOptions
     public string StateDir { get; set; } = "/var/lib/appliance";
 
     /// <summary>
-    /// Port of the HTTPS endpoint (the systemd unit sets 8443); 0 serves plain HTTP only (tests, a TLS proxy).
+    /// Port of the HTTPS endpoint; 0 serves plain HTTP only (a TLS proxy; `appliance serve --netns` or `--port 0`).
     /// When set, the self-signed certificate is created in the state directory and HTTP redirects here.
+    /// `appliance serve` relies on this default: it leaves its TCP port to the UI when HTTPS is on.
     /// </summary>
-    public int HttpsPort { get; set; }
+    public int HttpsPort { get; set; } = 8443;
 
     /// <summary>Address of the HTTPS endpoint when the host was not given URLs (all addresses by default).</summary>
     public string HttpsAddress { get; set; } = "0.0.0.0";

@@ -41,7 +41,7 @@ public static class UiSetup
         services.TryAddSingleton<IAccountStore>(sp => sp.GetService<Appliance.Orchestrator.State.IStateStore>() is { } state
             ? new SqliteAccountStore(state)
             : ActivatorUtilities.CreateInstance<FileAccountStore>(sp));
-        // The daemon registers its own backend (Hosting/DaemonBackend) before this; a bare host shows that no engine is there.
+        // `appliance serve` registers the daemon's backend (Hosting/DaemonBackend) first; a bare host shows that no engine is there.
         services.TryAddSingleton<IApplianceBackend, DisconnectedBackend>();
         services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();

@@ -1,4 +1,5 @@
 using Appliance.Orchestrator.Engine;
+using Appliance.Orchestrator.Firewall;
 using Appliance.Orchestrator.Images;
 using Appliance.Orchestrator.Networking;
 using Appliance.Orchestrator.Runtime;
@@ -11,9 +12,15 @@ namespace Appliance.Integration.Tests.Engine;
 /// <summary>A test box whose nas namespace hosts the stacks of a <see cref="StackEngine"/>; teardown takes every stack down.</summary>
 internal sealed class EngineTestBed : IAsyncDisposable
 {
-    private EngineTestBed(TestBox box)
+    private EngineTestBed(TestBox box, IStackFirewall? firewall)
     {
         Box = box;
+        Firewall = firewall;
+        if (firewall is IAsyncDisposable disposable)
+        {
+            // Registered first, so it runs last: after the stacks went down and closed their rules.
+            box.OnTeardown("stack firewall", () => disposable.DisposeAsync().AsTask());
+        }
         string state = Path.Combine(box.TempDir, "state");
         Images = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images") });
         Runtime = new RuncRuntime(new RuntimeOptions { StateDirectory = state, RunDirectory = box.RunDir, ToolEnvironment = box.Environment });
@@ -25,7 +32,7 @@ internal sealed class EngineTestBed : IAsyncDisposable
             HostNamespace = box.Nas.Namespace,
             ContainerIdPrefix = box.Prefix + "-",
             DependencyTimeout = TimeSpan.FromMinutes(2),
-        }, Runtime, Images, Network);
+        }, Runtime, Images, Network, firewall);
         box.OnTeardown("image store", () => { Images.Dispose(); Network.Dispose(); return Task.CompletedTask; });
         box.OnTeardown("stacks down", async () =>
         {
@@ -58,11 +65,30 @@ internal sealed class EngineTestBed : IAsyncDisposable
 
     public StackEngine Engine { get; }
 
+    /// <summary>What the engine opens each stack's rules through, if anything.</summary>
+    public IStackFirewall? Firewall { get; }
+
     public List<EngineEvent> Events { get; } = new();
 
     public IProgress<EngineEvent> Progress => new SyncProgress(e => { lock (Events) { Events.Add(e); } });
 
-    public static async Task<EngineTestBed> CreateAsync() => new(await TestBox.CreateAsync());
+    /// <summary>
+    /// A fresh box (with a WAN client when <paramref name="withWan"/>); <paramref name="firewall"/>,
+    /// if given, builds the engine's <see cref="IStackFirewall"/> for the box (disposed at teardown).
+    /// </summary>
+    public static async Task<EngineTestBed> CreateAsync(bool withWan = false, Func<TestBox, IStackFirewall>? firewall = null)
+    {
+        TestBox box = await TestBox.CreateAsync(withWan);
+        try
+        {
+            return new(box, firewall?.Invoke(box));
+        }
+        catch
+        {
+            await box.DisposeAsync();
+            throw;
+        }
+    }
 
     public static ResolvedStack Load(string text, IReadOnlyDictionary<string, string>? variables = null, string file = "stack.yaml")
     {
@@ -89,6 +115,17 @@ internal sealed class EngineTestBed : IAsyncDisposable
     {
         CommandResult links = (await Box.ExecAsync(Box.Nas, "ip", "-o", "link", "show")).EnsureSuccess();
         return links.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':')[1].Trim().Split('@')[0]).ToList();
+    }
+
+    /// <summary>A service's log so far, one line per log line.</summary>
+    public async Task<string> LogTextAsync(string stack, string service)
+    {
+        var lines = new List<string>();
+        await foreach (LogLine line in Engine.LogsAsync(stack, service, follow: false))
+        {
+            lines.Add(line.Text);
+        }
+        return string.Join("\n", lines);
     }
 
     public ValueTask DisposeAsync() => Box.DisposeAsync();

@@ -47,6 +47,61 @@ public sealed class StackCliTests(RegistryFixture fixture)
         Assert.Empty(await bed.Runtime.ListAsync());
     }
 
+    [Fact]
+    public async Task ApplianceProcess_SigKilled_LeavesContainersRunning_AndANewEngineFindsThem()
+    {
+        await using EngineTestBed bed = await EngineTestBed.CreateAsync();
+        string name = bed.Box.Prefix + "-kill";
+        string file = Path.Combine(bed.Box.TempDir, "stack.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: {{name}}
+            services:
+              app:
+                image: ${REGISTRY}/busybox:latest
+                command: ["sh", "-c", "while true; do echo tick; sleep 0.2; done"]
+            """);
+        string[] where = ["--state-dir", Path.Combine(bed.Box.TempDir, "state"), "--run-dir", bed.Box.RunDir, "--host-netns", bed.Box.Nas.NamespacePath];
+        bed.Box.OnTeardown("stack down", async () => await ApplianceCli.RunAsync(["stack", "down", name, .. where]));
+        string appliance = Path.Combine(AppContext.BaseDirectory, "appliance");
+
+        CommandResult up = await Command.RunAsync([appliance, "stack", "up", file, "--var", $"REGISTRY={fixture.Registry.Host}", .. where],
+            TimeSpan.FromMinutes(2), bed.Box.Environment);
+        var follow = new System.Diagnostics.ProcessStartInfo(appliance) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])["stack", "logs", name, "app", "-f", .. where])
+        {
+            follow.ArgumentList.Add(arg);
+        }
+        follow.Environment[TestPrefix.EnvironmentVariable] = bed.Box.Prefix;
+        using var process = System.Diagnostics.Process.Start(follow)!;
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            string? line;
+            do
+            {
+                line = await process.StandardOutput.ReadLineAsync(deadline.Token); // throws if no tick in 30 s
+            }
+            while (line is not null && line != "tick");
+            Assert.Equal("tick", line);
+            Tmds.Linux.LibC.kill(process.Id, 9);
+            await process.WaitForExitAsync();
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        IReadOnlyList<ServiceStatus> ps = await bed.Engine.PsAsync(name);
+        ExecResult exec = await bed.Engine.ExecAsync(name, "app", ["echo", "still here"], TimeSpan.FromSeconds(20));
+
+        Assert.True(up.Succeeded, up.Stderr);
+        Assert.Equal(137, process.ExitCode);
+        Assert.Equal(ContainerStatus.Running, Assert.Single(ps).Status);
+        Assert.Equal("still here\n", exec.Stdout);
+    }
+
     private static async Task<bool> LogsContainAsync(StackEngine engine, string stack, string service, string text)
     {
         await foreach (LogLine line in engine.LogsAsync(stack, service, follow: false))

@@ -23,7 +23,7 @@ public sealed class StackEngineTests(RegistryFixture fixture)
         await Poll.UntilAsync(async () => (await bed.Engine.ExecAsync(stack.Name, "gitlab", check.Test, check.Timeout)).Succeeded, Timeout,
             () => "gitlab-probe never reported healthy");
         IReadOnlyList<ServiceStatus> ps = await bed.Engine.PsAsync(stack.Name);
-        string gitlabLogs = await LogTextAsync(bed.Engine, stack.Name, "gitlab");
+        string gitlabLogs = await bed.LogTextAsync(stack.Name, "gitlab");
         string gitlabAddress = ps.Single(s => s.Service == "gitlab").Address!;
         string? banner = await TestBox.TryConnectTcpAsync(bed.Box.Nas, gitlabAddress, 22, TimeSpan.FromSeconds(5));
         ExecResult hosts = await bed.Engine.ExecAsync(stack.Name, "gitlab", ["cat", "/etc/hosts"], Timeout);
@@ -88,16 +88,6 @@ public sealed class StackEngineTests(RegistryFixture fixture)
         Assert.DoesNotContain(await bed.NasLinksAsync(), l => l.StartsWith("ap-") || l.StartsWith("ve-"));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(bed.Box.RunDir, "netns")));
         Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), l => l.Contains(bed.Box.TempDir) || l.Contains(bed.Box.RunDir));
-    }
-
-    private static async Task<string> LogTextAsync(StackEngine engine, string stack, string service)
-    {
-        var lines = new List<string>();
-        await foreach (LogLine line in engine.LogsAsync(stack, service, follow: false))
-        {
-            lines.Add(line.Text);
-        }
-        return string.Join("\n", lines);
     }
 
     private static IEnumerable<string> CgroupDirsNamed(string name) =>
