@@ -11,11 +11,6 @@ namespace Appliance.Netfilter.Conntrack;
 /// </summary>
 internal static class ConntrackFlusher
 {
-    private const ushort NLM_F_REQUEST = 0x1;
-    private const ushort NLM_F_ACK = 0x4;
-    private const ushort NLM_F_DUMP = 0x300;
-    private const ushort NLMSG_ERROR = 2;
-    private const ushort NLMSG_DONE = 3;
     private const int NFNL_SUBSYS_CTNETLINK = 1;
     private const int IPCTNL_MSG_CT_GET = 1;
     private const int IPCTNL_MSG_CT_DELETE = 2;
@@ -23,72 +18,57 @@ internal static class ConntrackFlusher
     private const ushort CTA_TUPLE_PROTO = 2;
     private const ushort CTA_PROTO_NUM = 1;
     private const ushort CTA_PROTO_DST_PORT = 3;
-    private const ushort NLA_TYPE_MASK = 0x3fff;
     private const byte AF_INET = 2;
     private const byte IPPROTO_UDP = 17;
+    private const int ENOENT = 2;
+    private const int NfgenmsgSize = 4;
 
     /// <summary>Deletes the IPv4 UDP entries whose original destination port is <paramref name="port"/>; returns how many.</summary>
     public static int FlushUdpByDestinationPort(int port)
     {
-        using RawNetlinkSocket socket = RawNetlinkSocket.Open(LinuxNetlinkNative.NETLINK_NETFILTER, "conntrack");
+        using NetlinkSocket socket = NetlinkSocket.Open(NetlinkConstants.NETLINK_NETFILTER, "NETLINK_NETFILTER", Error, MessageTypeName);
         var tuples = new List<byte[]>();
-        uint seq = 1;
-        socket.Send(Request(IPCTNL_MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq, []), "conntrack dump");
-        var buffer = new byte[1 << 16];
-        bool done = false;
-        while (!done)
+        foreach (NetlinkMessage entry in socket.Dump(Request(IPCTNL_MSG_CT_GET, NetlinkConstants.NLM_F_REQUEST | NetlinkConstants.NLM_F_DUMP, 0, []), "conntrack"))
         {
-            int read = socket.Receive(buffer, "conntrack dump");
-            int offset = 0;
-            while (offset + 16 <= read)
+            if (entry.Payload.Length < NfgenmsgSize)
             {
-                int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset));
-                ushort type = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(offset + 4));
-                if (length < 16 || offset + length > read)
-                {
-                    break;
-                }
-                if (type == NLMSG_DONE)
-                {
-                    done = true;
-                    break;
-                }
-                if (type == NLMSG_ERROR)
-                {
-                    int error = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset + 16));
-                    if (error != 0)
-                    {
-                        throw new NamespaceException($"ctnetlink dump failed: {LinuxNative.ErrnoText(-error)}", -error);
-                    }
-                    done = true;
-                    break;
-                }
-                byte[]? orig = MatchingOriginalTuple(buffer.AsSpan(offset + 20, length - 20), port);
-                if (orig is not null)
-                {
-                    tuples.Add(orig);
-                }
-                offset += Align(length);
+                continue;
+            }
+            byte[]? orig = MatchingOriginalTuple(entry.Payload.AsSpan(NfgenmsgSize), port);
+            if (orig is not null)
+            {
+                tuples.Add(orig);
             }
         }
         int deleted = 0;
+        string what = $"udp dport {port}";
         foreach (byte[] tuple in tuples)
         {
-            socket.Send(Request(IPCTNL_MSG_CT_DELETE, NLM_F_REQUEST | NLM_F_ACK, ++seq, tuple), "conntrack delete");
-            int read = socket.Receive(buffer, "conntrack delete");
-            int error = read >= 20 ? BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(16)) : 0;
-            // ENOENT: it expired meanwhile, which is what we wanted.
-            if (error == 0)
+            try
             {
+                socket.Execute(Request(IPCTNL_MSG_CT_DELETE, NetlinkConstants.NLM_F_REQUEST | NetlinkConstants.NLM_F_ACK, socket.NextSequence(), tuple), "conntrack", what);
                 deleted++;
             }
-            else if (-error != 2)
+            catch (NamespaceException e) when (e.Errno == ENOENT)
             {
-                throw new NamespaceException($"ctnetlink delete failed: {LinuxNative.ErrnoText(-error)}", -error);
+                // It expired meanwhile, which is what we wanted.
             }
         }
         return deleted;
     }
+
+    private static Exception Error(string operation, string objectKind, string objectName, int errno, string? detail)
+    {
+        string text = $"netlink {operation} {objectKind} '{objectName}' failed: {LinuxNative.ErrnoText(errno)}";
+        return new NamespaceException(string.IsNullOrEmpty(detail) ? text : $"{text}; {detail}", errno);
+    }
+
+    private static string MessageTypeName(ushort type) => (type & 0xff) switch
+    {
+        IPCTNL_MSG_CT_GET => "IPCTNL_MSG_CT_GET",
+        IPCTNL_MSG_CT_DELETE => "IPCTNL_MSG_CT_DELETE",
+        _ => $"message type {type}",
+    };
 
     /// <summary>The whole CTA_TUPLE_ORIG attribute (header included) when it is UDP to <paramref name="port"/>.</summary>
     private static byte[]? MatchingOriginalTuple(ReadOnlySpan<byte> attributes, int port)
@@ -136,13 +116,13 @@ internal static class ConntrackFlusher
         while (offset + 4 <= data.Length)
         {
             ushort length = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(offset));
-            ushort type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(offset + 2)) & NLA_TYPE_MASK);
+            ushort type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(offset + 2)) & NetlinkConstants.NLA_TYPE_MASK);
             if (length < 4 || offset + length > data.Length)
             {
                 break;
             }
             result.Add((type, offset, length));
-            offset += Align(length);
+            offset += NetlinkConstants.Align(length);
         }
         return result;
     }
@@ -150,7 +130,7 @@ internal static class ConntrackFlusher
     private static byte[] Request(int message, ushort flags, uint seq, byte[] payload)
     {
         int length = 16 + 4 + payload.Length;
-        var buffer = new byte[Align(length)];
+        var buffer = new byte[NetlinkConstants.Align(length)];
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)length);
         BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(4), (ushort)((NFNL_SUBSYS_CTNETLINK << 8) | message));
         BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(6), flags);
@@ -159,6 +139,4 @@ internal static class ConntrackFlusher
         payload.CopyTo(buffer, 20);
         return buffer;
     }
-
-    private static int Align(int length) => (length + 3) & ~3;
 }

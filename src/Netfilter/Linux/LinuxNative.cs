@@ -82,24 +82,3 @@ internal static partial class LinuxNative
         [110] = "ETIMEDOUT", [111] = "ECONNREFUSED",
     };
 }
-
-/// <summary>Socket calls for netlink (ctnetlink), same rules as <see cref="LinuxNative"/>.</summary>
-internal static partial class LinuxNetlinkNative
-{
-    public const int AF_NETLINK = 16;
-    public const int SOCK_RAW = 3;
-    public const int SOCK_CLOEXEC = 0x80000;
-    public const int NETLINK_NETFILTER = 12;
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static unsafe partial nint send(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static unsafe partial nint recv(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int close(int fd);
-}

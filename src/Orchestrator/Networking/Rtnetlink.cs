@@ -4,8 +4,6 @@ using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Networking.Netlink;
 using Microsoft.Win32.SafeHandles;
 
-using NetlinkSocket = Appliance.Orchestrator.Networking.Netlink.NetlinkSocket;
-
 namespace Appliance.Orchestrator.Networking;
 
 /// <summary>
@@ -32,12 +30,19 @@ public sealed class Rtnetlink : IDisposable
     /// <summary>Opens a netlink socket inside <paramref name="ns"/> (on a thread that joined it).</summary>
     public static async Task<Rtnetlink> OpenAsync(NetworkNamespace ns, CancellationToken cancellationToken = default)
     {
-        NetlinkSocket socket = ns.IsCurrent ? NetlinkSocket.Open() : await ns.RunAsync(NetlinkSocket.Open, cancellationToken);
+        NetlinkSocket socket = ns.IsCurrent ? OpenSocket() : await ns.RunAsync(OpenSocket, cancellationToken);
         return new Rtnetlink(socket, ns);
     }
 
     /// <summary>Opens a socket in the calling thread's namespace (for code already running inside one).</summary>
-    internal static Rtnetlink OpenHere(NetworkNamespace ns) => new(NetlinkSocket.Open(), ns);
+    internal static Rtnetlink OpenHere(NetworkNamespace ns) => new(OpenSocket(), ns);
+
+    private static NetlinkSocket OpenSocket() =>
+        NetlinkSocket.Open(
+            Rtnl.NETLINK_ROUTE,
+            "NETLINK_ROUTE",
+            (operation, objectKind, objectName, errno, detail) => new NetlinkException(operation, objectKind, objectName, errno, detail),
+            Rtnl.MessageTypeName);
 
     /// <summary>Creates a bridge, down. EEXIST if a link of that name exists.</summary>
     public void CreateBridge(string name)

@@ -13,11 +13,7 @@ public sealed class StackCliTests(RegistryFixture fixture)
     public async Task StackUpPsLogsDown_FromTheCommandLine_RunAndRemoveTheStack()
     {
         await using EngineTestBed bed = await EngineTestBed.CreateAsync();
-        string name = bed.Box.Prefix + "-cli";
-        string file = Path.Combine(bed.Box.TempDir, "stack.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: {{name}}
-            services:
+        (string name, string file, string[] where) = await WriteStackAsync(bed, "-cli", """
               app:
                 image: ${REGISTRY}/busybox:latest
                 command: ["sh", "-c", "echo hello from app; exec sleep 600"]
@@ -25,7 +21,6 @@ public sealed class StackCliTests(RegistryFixture fixture)
                 image: ${REGISTRY}/busybox:latest
                 command: ["sleep", "600"]
             """);
-        string[] where = ["--state-dir", Path.Combine(bed.Box.TempDir, "state"), "--run-dir", bed.Box.RunDir, "--host-netns", bed.Box.Nas.NamespacePath];
         bed.Box.OnTeardown("cli stack down", async () => await ApplianceCli.RunAsync(["stack", "down", name, "--volumes", .. where]));
 
         int up = await ApplianceCli.RunAsync(["stack", "up", file, "--var", $"REGISTRY={fixture.Registry.Host}", .. where]);
@@ -51,16 +46,11 @@ public sealed class StackCliTests(RegistryFixture fixture)
     public async Task ApplianceProcess_SigKilled_LeavesContainersRunning_AndANewEngineFindsThem()
     {
         await using EngineTestBed bed = await EngineTestBed.CreateAsync();
-        string name = bed.Box.Prefix + "-kill";
-        string file = Path.Combine(bed.Box.TempDir, "stack.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: {{name}}
-            services:
+        (string name, string file, string[] where) = await WriteStackAsync(bed, "-kill", """
               app:
                 image: ${REGISTRY}/busybox:latest
                 command: ["sh", "-c", "while true; do echo tick; sleep 0.2; done"]
             """);
-        string[] where = ["--state-dir", Path.Combine(bed.Box.TempDir, "state"), "--run-dir", bed.Box.RunDir, "--host-netns", bed.Box.Nas.NamespacePath];
         bed.Box.OnTeardown("stack down", async () => await ApplianceCli.RunAsync(["stack", "down", name, .. where]));
         string appliance = Path.Combine(AppContext.BaseDirectory, "appliance");
 
@@ -100,6 +90,20 @@ public sealed class StackCliTests(RegistryFixture fixture)
         Assert.Equal(137, process.ExitCode);
         Assert.Equal(ContainerStatus.Running, Assert.Single(ps).Status);
         Assert.Equal("still here\n", exec.Stdout);
+    }
+
+    /// <summary>
+    /// Writes a stack file named PREFIX<paramref name="suffix"/> with <paramref name="services"/>
+    /// (the indented lines under <c>services:</c>); returns its name, path and the CLI options
+    /// that point the appliance at the test box.
+    /// </summary>
+    private static async Task<(string Name, string File, string[] Where)> WriteStackAsync(EngineTestBed bed, string suffix, string services)
+    {
+        string name = bed.Box.Prefix + suffix;
+        string file = Path.Combine(bed.Box.TempDir, "stack.yaml");
+        await File.WriteAllTextAsync(file, $"name: {name}\nservices:\n{services}\n");
+        string[] where = ["--state-dir", Path.Combine(bed.Box.TempDir, "state"), "--run-dir", bed.Box.RunDir, "--host-netns", bed.Box.Nas.NamespacePath];
+        return (name, file, where);
     }
 
     private static async Task<bool> LogsContainAsync(StackEngine engine, string stack, string service, string text)

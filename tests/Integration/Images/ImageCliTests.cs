@@ -5,21 +5,11 @@ namespace Appliance.Integration.Tests.Images;
 
 /// <summary>`appliance image pull|ls|rm` as a user runs them (the built executable, its own process).</summary>
 [Collection(RegistryFixture.Collection)]
-public sealed class ImageCliTests(RegistryFixture fixture) : IAsyncLifetime
+public sealed class ImageCliTests(RegistryFixture fixture) : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), TestPrefix.New() + "-cli");
+    private readonly TempDirectory _dir = TempDirectory.Create("cli");
 
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task PullLsRm_FromTheCommandLine()
@@ -39,7 +29,7 @@ public sealed class ImageCliTests(RegistryFixture fixture) : IAsyncLifetime
         Assert.Contains(reference, ls.Stdout);
         Assert.True(rm.Succeeded, rm.Stderr);
         Assert.DoesNotContain(reference, lsAfter.Stdout);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dir, "images", "layers")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dir.Path, "images", "layers")));
     }
 
     [Fact]
@@ -52,5 +42,5 @@ public sealed class ImageCliTests(RegistryFixture fixture) : IAsyncLifetime
     }
 
     private Task<CommandResult> ApplianceAsync(params string[] args) =>
-        Command.RunAsync([Path.Combine(AppContext.BaseDirectory, "appliance"), .. args, "--state-dir", _dir], TimeSpan.FromMinutes(2));
+        Command.RunAsync([Path.Combine(AppContext.BaseDirectory, "appliance"), .. args, "--state-dir", _dir.Path], TimeSpan.FromMinutes(2));
 }

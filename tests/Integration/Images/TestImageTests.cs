@@ -6,21 +6,11 @@ namespace Appliance.Integration.Tests.Images;
 
 /// <summary>The test images (tests/images/build.sh) as they come out of the local registry.</summary>
 [Collection(RegistryFixture.Collection)]
-public sealed class TestImageTests(RegistryFixture fixture) : IAsyncLifetime
+public sealed class TestImageTests(RegistryFixture fixture) : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), TestPrefix.New() + "-images");
+    private readonly TempDirectory _dir = TempDirectory.Create("images");
 
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task GitlabProbe_FromRegistry_HasEntrypointPortsAndEnv()
@@ -44,7 +34,7 @@ public sealed class TestImageTests(RegistryFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task GitlabProbe_CopiedFromRegistry_KeepsItsManifest()
     {
-        string target = Path.Combine(_dir, "copy");
+        string target = Path.Combine(_dir.Path, "copy");
 
         await Command.CheckAsync("skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
             "docker://" + fixture.Registry.Reference(TestImages.GitlabProbe), $"oci:{target}:probe");
@@ -128,7 +118,7 @@ public sealed class TestImageTests(RegistryFixture fixture) : IAsyncLifetime
     /// <summary>Unpacks an image's layers from the layout into a fresh directory with tar.</summary>
     private async Task<string> UnpackAsync(string image)
     {
-        string rootfs = Path.Combine(_dir, image);
+        string rootfs = Path.Combine(_dir.Path, image);
         Directory.CreateDirectory(rootfs);
         string digest = ManifestDigest(fixture.Layout, image);
         using JsonDocument manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Blob(digest)));

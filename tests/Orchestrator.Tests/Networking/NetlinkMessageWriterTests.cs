@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Networking.Netlink;
 
 namespace Appliance.Orchestrator.Tests.Networking;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Appliance.Netfilter.Linux;
 using Appliance.Orchestrator.Networking.Netlink;
 
 namespace Appliance.Orchestrator.Tests.Networking;
@@ -18,7 +19,9 @@ public sealed class NetlinkStructTests
 
     private static IEnumerable<FieldInfo> Constants() =>
         typeof(Rtnl).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.Name.All(c => char.IsUpper(c) || char.IsDigit(c) || c == '_'));
+            .Concat(typeof(NetlinkConstants).GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.IsLiteral && f.Name.All(c => char.IsUpper(c) || char.IsDigit(c) || c == '_'))
+            .DistinctBy(f => f.Name);
 
     [Fact]
     public async Task StructsAndConstants_Match_TheSystemHeaders()

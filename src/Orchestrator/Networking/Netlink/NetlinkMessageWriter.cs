@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
+using Appliance.Netfilter.Linux;
 
 namespace Appliance.Orchestrator.Networking.Netlink;
 
@@ -22,7 +23,7 @@ internal ref struct NetlinkMessageWriter
         Write(new nlmsghdr { nlmsg_type = type, nlmsg_flags = flags, nlmsg_seq = sequence });
     }
 
-    public static int Align(int length) => (length + Rtnl.NLMSG_ALIGNTO - 1) & ~(Rtnl.NLMSG_ALIGNTO - 1);
+    public static int Align(int length) => NetlinkConstants.Align(length);
 
     /// <summary>Appends a fixed header (or any unmanaged struct), padded.</summary>
     public void Write<T>(in T value) where T : unmanaged

@@ -8,25 +8,6 @@ namespace Appliance.Orchestrator.Networking.Netlink;
 // (tests/Orchestrator.Tests/Networking/NetlinkStructTests.cs). Field names follow C.
 #pragma warning disable IDE1006, CS8981 // C names
 
-/// <summary>struct nlmsghdr: every netlink message starts with it.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct nlmsghdr
-{
-    public uint nlmsg_len;
-    public ushort nlmsg_type;
-    public ushort nlmsg_flags;
-    public uint nlmsg_seq;
-    public uint nlmsg_pid;
-}
-
-/// <summary>struct nlmsgerr: the payload of NLMSG_ERROR (error 0 is an ACK).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct nlmsgerr
-{
-    public int error;
-    public nlmsghdr msg;
-}
-
 /// <summary>struct ifinfomsg: links (RTM_*LINK).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct ifinfomsg
@@ -63,22 +44,4 @@ internal struct rtmsg
     public byte rtm_scope;
     public byte rtm_type;
     public uint rtm_flags;
-}
-
-/// <summary>struct rtattr (same layout as struct nlattr): a type-length-value attribute.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct rtattr
-{
-    public ushort rta_len;
-    public ushort rta_type;
-}
-
-/// <summary>struct sockaddr_nl: a netlink socket address (Tmds.LibC has no sockaddr_nl).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct sockaddr_nl
-{
-    public ushort nl_family;
-    public ushort nl_pad;
-    public uint nl_pid;
-    public uint nl_groups;
 }

@@ -1,33 +1,36 @@
+using Appliance.Netfilter.Linux;
+
 namespace Appliance.Orchestrator.Networking.Netlink;
 
 /// <summary>
-/// The netlink / rtnetlink constants Appliance uses, with their C names. Each value is checked
+/// The netlink / rtnetlink constants Appliance uses, with their C names (the generic netlink
+/// ones come from <see cref="NetlinkConstants"/>). Each value is checked
 /// against the system headers (tests/Orchestrator.Tests/Networking/NetlinkStructTests.cs).
 /// </summary>
 internal static class Rtnl
 {
 #pragma warning disable IDE1006
-    public const int NETLINK_ROUTE = 0;
-    public const int SOL_NETLINK = 270;
-    public const int NETLINK_CAP_ACK = 10;
-    public const int NETLINK_EXT_ACK = 11;
+    public const int NETLINK_ROUTE = NetlinkConstants.NETLINK_ROUTE;
+    public const int SOL_NETLINK = NetlinkConstants.SOL_NETLINK;
+    public const int NETLINK_CAP_ACK = NetlinkConstants.NETLINK_CAP_ACK;
+    public const int NETLINK_EXT_ACK = NetlinkConstants.NETLINK_EXT_ACK;
 
-    public const ushort NLM_F_REQUEST = 0x01;
-    public const ushort NLM_F_MULTI = 0x02;
-    public const ushort NLM_F_ACK = 0x04;
-    public const ushort NLM_F_DUMP_INTR = 0x10;
-    public const ushort NLM_F_DUMP = 0x300;
+    public const ushort NLM_F_REQUEST = NetlinkConstants.NLM_F_REQUEST;
+    public const ushort NLM_F_MULTI = NetlinkConstants.NLM_F_MULTI;
+    public const ushort NLM_F_ACK = NetlinkConstants.NLM_F_ACK;
+    public const ushort NLM_F_DUMP_INTR = NetlinkConstants.NLM_F_DUMP_INTR;
+    public const ushort NLM_F_DUMP = NetlinkConstants.NLM_F_DUMP;
     public const ushort NLM_F_REPLACE = 0x100;
     public const ushort NLM_F_EXCL = 0x200;
     public const ushort NLM_F_CREATE = 0x400;
-    public const ushort NLM_F_CAPPED = 0x100;
-    public const ushort NLM_F_ACK_TLVS = 0x200;
+    public const ushort NLM_F_CAPPED = NetlinkConstants.NLM_F_CAPPED;
+    public const ushort NLM_F_ACK_TLVS = NetlinkConstants.NLM_F_ACK_TLVS;
 
-    public const ushort NLMSG_NOOP = 1;
-    public const ushort NLMSG_ERROR = 2;
-    public const ushort NLMSG_DONE = 3;
-    public const int NLMSG_ALIGNTO = 4;
-    public const ushort NLMSGERR_ATTR_MSG = 1;
+    public const ushort NLMSG_NOOP = NetlinkConstants.NLMSG_NOOP;
+    public const ushort NLMSG_ERROR = NetlinkConstants.NLMSG_ERROR;
+    public const ushort NLMSG_DONE = NetlinkConstants.NLMSG_DONE;
+    public const int NLMSG_ALIGNTO = NetlinkConstants.NLMSG_ALIGNTO;
+    public const ushort NLMSGERR_ATTR_MSG = NetlinkConstants.NLMSGERR_ATTR_MSG;
 
     public const ushort RTM_NEWLINK = 16;
     public const ushort RTM_DELLINK = 17;
@@ -40,13 +43,13 @@ internal static class Rtnl
     public const ushort RTM_DELROUTE = 25;
     public const ushort RTM_GETROUTE = 26;
 
-    public const ushort NLA_F_NESTED = 0x8000;
-    public const ushort NLA_TYPE_MASK = 0x3fff;
+    public const ushort NLA_F_NESTED = NetlinkConstants.NLA_F_NESTED;
+    public const ushort NLA_TYPE_MASK = NetlinkConstants.NLA_TYPE_MASK;
 
     public const byte AF_UNSPEC = 0;
     public const byte AF_INET = 2;
     public const byte AF_BRIDGE = 7;
-    public const ushort AF_NETLINK = 16;
+    public const ushort AF_NETLINK = NetlinkConstants.AF_NETLINK;
 
     public const uint IFF_UP = 0x1;
     public const uint IFF_LOWER_UP = 0x10000;

@@ -8,30 +8,8 @@ internal sealed partial class StackParser
 {
     private const string PortSyntax = "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp] (ranges like 8000-8010:8000-8010 allowed), e.g. \"10022:22\" or \"127.0.0.1:8080:80\"";
 
-    private List<PortDefinition> Ports(YNode node, string path)
-    {
-        var result = new List<PortDefinition>();
-        if (node is YScalar { IsNull: true })
-        {
-            return result;
-        }
-        if (node is not YSequence list)
-        {
-            TypeError(node, path, "a list of port mappings like - \"8080:80\"");
-            return result;
-        }
-        for (int i = 0; i < list.Items.Count; i++)
-        {
-            YNode item = list.Items[i];
-            string p = Index(path, i);
-            PortDefinition? port = item is YMapping map ? LongPort(map, p) : ShortPort(item, p);
-            if (port is not null)
-            {
-                result.Add(port);
-            }
-        }
-        return result;
-    }
+    private List<PortDefinition> Ports(YNode node, string path) =>
+        ShortOrLongList(node, path, "a list of port mappings like - \"8080:80\"", LongPort, ShortPort);
 
     private PortDefinition? ShortPort(YNode node, string path)
     {

@@ -7,30 +7,8 @@ internal sealed partial class StackParser
 {
     private const string VolumeSyntax = "expected SOURCE:TARGET[:ro], where SOURCE is a declared volume name or a host path (/abs or ./relative), e.g. \"data:/var/lib/postgresql/data\" or \"./config:/config:ro\"";
 
-    private List<MountDefinition> Mounts(YNode node, string path)
-    {
-        var result = new List<MountDefinition>();
-        if (node is YScalar { IsNull: true })
-        {
-            return result;
-        }
-        if (node is not YSequence list)
-        {
-            TypeError(node, path, "a list of mounts like - \"data:/data\"");
-            return result;
-        }
-        for (int i = 0; i < list.Items.Count; i++)
-        {
-            YNode item = list.Items[i];
-            string p = Index(path, i);
-            MountDefinition? mount = item is YMapping map ? LongMount(map, p) : ShortMount(item, p);
-            if (mount is not null)
-            {
-                result.Add(mount);
-            }
-        }
-        return result;
-    }
+    private List<MountDefinition> Mounts(YNode node, string path) =>
+        ShortOrLongList(node, path, "a list of mounts like - \"data:/data\"", LongMount, ShortMount);
 
     private MountDefinition? ShortMount(YNode node, string path)
     {

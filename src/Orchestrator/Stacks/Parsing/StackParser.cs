@@ -145,6 +145,36 @@ internal sealed partial class StackParser
         _d.Error(key.Start, full, $"unknown key '{key.Value}'; {hint}");
     }
 
+    /// <summary>
+    /// A list whose items are each a short string form or a long mapping form (ports, mounts);
+    /// YAML null is an empty list. Items that fail to parse are left out (their errors are reported).
+    /// </summary>
+    private List<T> ShortOrLongList<T>(YNode node, string path, string expected,
+        Func<YMapping, string, T?> longForm, Func<YNode, string, T?> shortForm) where T : class
+    {
+        var result = new List<T>();
+        if (node is YScalar { IsNull: true })
+        {
+            return result;
+        }
+        if (node is not YSequence list)
+        {
+            TypeError(node, path, expected);
+            return result;
+        }
+        for (int i = 0; i < list.Items.Count; i++)
+        {
+            YNode item = list.Items[i];
+            string p = Index(path, i);
+            T? value = item is YMapping map ? longForm(map, p) : shortForm(item, p);
+            if (value is not null)
+            {
+                result.Add(value);
+            }
+        }
+        return result;
+    }
+
     private void TypeError(YNode node, string path, string expected) =>
         _d.Error(node.Start, path, $"expected {expected}, but this is {node.KindName}");
 

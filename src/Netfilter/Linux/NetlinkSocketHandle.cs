@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Tmds.Linux;
 
-namespace Appliance.Orchestrator.Networking.Netlink;
+namespace Appliance.Netfilter.Linux;
 
 /// <summary>An AF_NETLINK socket file descriptor, closed exactly once.</summary>
 internal sealed class NetlinkSocketHandle : SafeHandle

@@ -3,7 +3,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Appliance.Orchestrator.Networking.Netlink;
+namespace Appliance.Netfilter.Linux;
 
 /// <summary>
 /// Walks the attributes of a received message (after its fixed header), or of a nested
@@ -38,9 +38,9 @@ internal ref struct NetlinkAttributeReader
             _remaining = default;
             return false;
         }
-        Type = (ushort)(header.rta_type & Rtnl.NLA_TYPE_MASK);
+        Type = (ushort)(header.rta_type & NetlinkConstants.NLA_TYPE_MASK);
         Payload = _remaining[headerSize..header.rta_len];
-        int next = Math.Min(NetlinkMessageWriter.Align(header.rta_len), _remaining.Length);
+        int next = Math.Min(NetlinkConstants.Align(header.rta_len), _remaining.Length);
         _remaining = _remaining[next..];
         return true;
     }
