@@ -100,7 +100,8 @@ public sealed partial class StackEngine
             {
                 ContainerState? state = await _runtime.InspectAsync(service.ContainerId, cancellationToken);
                 rows.Add(new ServiceStatus(deployed.Name, service.Name, service.ContainerId,
-                    state?.Status ?? ContainerStatus.Stopped, state?.ExitCode, service.Address, service.Image));
+                    state?.Status ?? ContainerStatus.Stopped, state?.ExitCode, service.Address, service.Image,
+                    state is { Created: var created } && created != default ? created : null));
             }
         }
         return rows;

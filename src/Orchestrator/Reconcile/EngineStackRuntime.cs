@@ -23,7 +23,7 @@ public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime run
         try
         {
             IReadOnlyList<ServiceStatus> rows = await engine.PsAsync(stack, cancellationToken);
-            return new StackObservation(stack, [.. rows.Select(r => new ObservedService(r.Service, Map(r), r.ContainerId, r.ExitCode, null, r.Address))]);
+            return new StackObservation(stack, [.. rows.Select(r => new ObservedService(r.Service, Map(r), r.ContainerId, r.ExitCode, r.StartedAt, r.Address))]);
         }
         catch (StackNotFoundException)
         {
