@@ -23,6 +23,7 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
     {
         var actions = new List<string>();
         var errors = new List<string>();
+        var due = new List<DateTimeOffset>();
         IReadOnlyList<StackRecord> desired = await stacks.ListStacksAsync(cancellationToken);
         HashSet<string> busy = [.. (await stacks.UnfinishedAsync(cancellationToken)).Select(d => d.Stack)];
         HashSet<string> known = [.. desired.Select(s => s.Name)];
@@ -52,14 +53,14 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
                 if (await stacks.GetStackAsync(stack.Name, cancellationToken) is { DesiredState: "running" } current
                     && !(await stacks.UnfinishedAsync(cancellationToken)).Any(d => d.Stack == stack.Name))
                 {
-                    await ReconcileStackAsync(current, atStart, actions, cancellationToken);
+                    await ReconcileStackAsync(current, atStart, actions, due, cancellationToken);
                 }
             });
         }
-        return new ReconcileReport(actions, errors);
+        return new ReconcileReport(actions, errors, due.Count > 0 ? due.Min() : null);
     }
 
-    private async Task ReconcileStackAsync(StackRecord stack, bool atStart, List<string> actions, CancellationToken cancellationToken)
+    private async Task ReconcileStackAsync(StackRecord stack, bool atStart, List<string> actions, List<DateTimeOffset> due, CancellationToken cancellationToken)
     {
         var deployment = new StackDeployment(stack.Name, stack.Version, stack.StackFile, stack.Parameters);
         StackObservation observed = await runtime.InspectAsync(stack.Name, cancellationToken);
@@ -113,6 +114,7 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
             }
             if (now < track.SeenAt + decision.Delay)
             {
+                due.Add(track.SeenAt + decision.Delay);
                 continue;
             }
             await runtime.RestartServiceAsync(stack.Name, service.Service, cancellationToken);

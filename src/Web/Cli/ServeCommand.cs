@@ -22,10 +22,15 @@ internal static class ServeCommand
         var engine = new Option<string>("--engine") { Description = "runc (run containers) or none (state, API and UI only).", DefaultValueFactory = _ => "runc" };
         engine.AcceptOnlyFromAmong("runc", "none");
         var deployTimeout = new Option<int>("--deploy-timeout") { Description = "Seconds a deploy waits for its services to be up and healthy before it rolls back.", DefaultValueFactory = _ => 300 };
+        var reconcileInterval = new Option<int>("--reconcile-interval")
+        {
+            Description = "Seconds between the checks of observed against desired state (exited containers are restarted by their restart policy at the latest then).",
+            DefaultValueFactory = _ => (int)new DaemonOptions().ReconcileInterval.TotalSeconds,
+        };
         var containerPrefix = new Option<string>("--container-prefix") { Description = "Prefix of the ids of the containers the engine creates.", DefaultValueFactory = _ => "" };
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
         Option<string> firewallBackend = FirewallBackendOption();
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, firewallBackend };
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, firewallBackend };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
@@ -52,6 +57,7 @@ internal static class ServeCommand
                 Engine = parse.GetValue(engine)!,
                 ContainerPrefix = parse.GetValue(containerPrefix)!,
                 DeployTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(deployTimeout))),
+                ReconcileInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(reconcileInterval))),
                 FirewallBackend = parse.GetValue(firewallBackend)!,
                 StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
             };

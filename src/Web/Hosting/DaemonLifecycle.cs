@@ -7,11 +7,14 @@ namespace Appliance.Web.Hosting;
 
 /// <summary>
 /// Records the daemon's start and stop as events and, when an engine is registered, resumes interrupted plans and
-/// runs the reconcile loop: once at start (boot rules for restart policies), then every <see cref="DaemonOptions.ReconcileInterval"/>.
+/// runs the reconcile loop: once at start (boot rules for restart policies), then every <see cref="DaemonOptions.ReconcileInterval"/>,
+/// or sooner when a restart that waits out its backoff is due.
 /// It runs after the API is serving, so a slow engine never delays start-up.
 /// </summary>
 public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, IServiceProvider services, ILogger<DaemonLifecycle> logger) : BackgroundService
 {
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(100);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await events.PublishAsync(EventKind.Daemon, null, null, "daemon started",
@@ -24,9 +27,10 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
             return;
         }
         bool atStart = true;
-        using var timer = new PeriodicTimer(options.ReconcileInterval);
-        do
+        TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        while (true)
         {
+            TimeSpan wait = options.ReconcileInterval;
             try
             {
                 foreach (DeployResult resumed in await deployer.RecoverAsync(stoppingToken))
@@ -38,6 +42,12 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
                 {
                     DaemonLog.ReconcileAction(logger, action);
                 }
+                if (report.NextRestartAt is DateTimeOffset due)
+                {
+                    // A restart waiting out its backoff runs when it is due, not at the next full interval.
+                    TimeSpan untilDue = due - time.GetUtcNow();
+                    wait = untilDue < MinimumWait ? MinimumWait : untilDue < wait ? untilDue : wait;
+                }
                 await SuperviseAsync(stoppingToken);
                 atStart = false;
             }
@@ -45,8 +55,8 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
             {
                 DaemonLog.ReconcileFailed(logger, e);
             }
+            await Task.Delay(wait, time, stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     private readonly HashSet<(string, int)> _unsupervised = [];
