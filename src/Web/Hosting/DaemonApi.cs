@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Health;
 using Appliance.Orchestrator.Reconcile;
 using Appliance.Orchestrator.Stacks;
 using Appliance.Orchestrator.State;
@@ -80,17 +81,47 @@ public static partial class DaemonApi
             return Results.Json(EventResponse.From(stored), statusCode: StatusCodes.Status201Created);
         });
 
-        api.MapGet("/stacks", async (StackRepository stacks, IServiceProvider services, CancellationToken ct) =>
+        api.MapGet("/stacks", async (StackRepository stacks, IServiceProvider services, HealthMonitor health, CancellationToken ct) =>
         {
             IStackRuntime? runtime = services.GetService<IStackRuntime>();
             var list = new List<StackSummary>();
             foreach (StackRecord stack in await stacks.ListStacksAsync(ct))
             {
                 IReadOnlyList<ServiceSummary> observed = runtime is null ? [] :
-                    [.. (await runtime.InspectAsync(stack.Name, ct)).Services.Select(s => new ServiceSummary(s.Service, s.State.ToString().ToLowerInvariant(), "none", s.ExitCode))];
+                    [.. (await runtime.InspectAsync(stack.Name, ct)).Services.Select(s => Summary(s, health.Get(stack.Name, s.Service)))];
                 list.Add(new StackSummary(stack.Name, stack.Version, stack.DesiredState, stack.UpdatedAt, observed));
             }
             return Results.Json(list);
+        });
+
+        api.MapPost("/stacks/{name}/services/{service}/start", async (string name, string service, HttpContext context, IServiceProvider services,
+            StackRepository stacks, EventLog events, StackLocks locks, CancellationToken ct) =>
+        {
+            if (!StackName().IsMatch(name))
+            {
+                return BadStackName(name);
+            }
+            if (services.GetService<IStackRuntime>() is not { } runtime)
+            {
+                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            using IDisposable held = await locks.AcquireAsync(name, ct);
+            if (await stacks.GetStackAsync(name, ct) is not { DesiredState: "running" })
+            {
+                return Results.Json(new ErrorResponse($"there is no running stack '{name}'; deploy or start the stack first"), statusCode: StatusCodes.Status404NotFound);
+            }
+            ObservedService? container = (await runtime.InspectAsync(name, ct)).Services.FirstOrDefault(s => s.Service == service);
+            if (container is null || container.State == ContainerState.Missing)
+            {
+                return Results.Json(new ErrorResponse($"stack '{name}' has no container of a service '{service}'"), statusCode: StatusCodes.Status404NotFound);
+            }
+            if (container.State == ContainerState.Running)
+            {
+                return Results.Json(new OperationResponse(true, name, 0, $"'{name}/{service}' already runs"));
+            }
+            await runtime.RestartServiceAsync(name, service, ct);
+            await events.PublishAsync(EventKind.Restart, name, service, "started", "by " + Caller(context), ct);
+            return Results.Json(new OperationResponse(true, name, 0, $"'{name}/{service}' started"));
         });
 
         api.MapGet("/stacks/{name}/deployments", async (string name, StackRepository stacks, CancellationToken ct) =>
@@ -160,6 +191,10 @@ public static partial class DaemonApi
         });
         return app;
     }
+
+    private static ServiceSummary Summary(ObservedService service, ServiceHealthSnapshot? health) => new(
+        service.Service, service.State.ToString().ToLowerInvariant(), health?.Health.Status.ToWire() ?? "none", service.ExitCode,
+        health?.Autoheal.Restarts.Count ?? 0, health is null ? null : health.Autoheal.BreakerOpen ? "circuit breaker open" : health.LastAction);
 
     private static IResult BadStackName(string name) => JsonBody.BadRequest(
         $"'{name}' is not a stack name; use 1 to 32 lower-case letters, digits and '-', starting with a letter or digit, e.g. gitlab");

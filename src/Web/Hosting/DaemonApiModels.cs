@@ -24,7 +24,9 @@ public sealed record DeployRequest(string StackFile, Dictionary<string, string>?
 public sealed record StackSummary(string Name, int Version, string DesiredState, DateTimeOffset UpdatedAt, IReadOnlyList<ServiceSummary> Services);
 
 /// <summary>A service of a stack, observed (state from the runtime, health from the monitor).</summary>
-public sealed record ServiceSummary(string Name, string State, string Health, int? ExitCode);
+/// <param name="AutohealRestarts">Restarts autoheal did within its breaker window.</param>
+/// <param name="Autoheal">What autoheal last decided, in words (null until it acted); "circuit breaker open" once it gave up.</param>
+public sealed record ServiceSummary(string Name, string State, string Health, int? ExitCode, int AutohealRestarts = 0, string? Autoheal = null);
 
 /// <summary>One deployment in GET /api/daemon/stacks/{name}/deployments.</summary>
 public sealed record DeploymentSummary(int Version, string Status, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
