@@ -92,4 +92,19 @@ public class ReconcilerTests : IAsyncLifetime
         Assert.Contains(events, e => e.Service == "gitlab" && e.Reason!.Contains("gave up after 2"));
         Assert.Contains(events, e => e.Service == "job" && e.Message == "not restarted");
     }
+
+    [Fact]
+    public async Task Exited_WaitingOutItsBackoff_ReportsWhenTheRestartIsDue()
+    {
+        _runtime.Exit("gitlab", "gitlab", 1);
+        DateTimeOffset seen = _clock.Now;
+
+        ReconcileReport waiting = await _reconciler.ReconcileAsync(atStart: false);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        ReconcileReport restarted = await _reconciler.ReconcileAsync(atStart: false);
+
+        Assert.Equal(seen + TimeSpan.FromSeconds(1), waiting.NextRestartAt);
+        Assert.Equal(["restart gitlab/gitlab"], _runtime.Calls);
+        Assert.Null(restarted.NextRestartAt);
+    }
 }
