@@ -106,7 +106,7 @@ public static partial class DaemonApi
                 return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
             using IDisposable held = await locks.AcquireAsync(name, ct);
-            if (await stacks.GetStackAsync(name, ct) is not { DesiredState: "running" })
+            if (await stacks.GetStackAsync(name, ct) is not { DesiredState: "running" } stack)
             {
                 return Results.Json(new ErrorResponse($"there is no running stack '{name}'; deploy or start the stack first"), statusCode: StatusCodes.Status404NotFound);
             }
@@ -117,11 +117,11 @@ public static partial class DaemonApi
             }
             if (container.State == ContainerState.Running)
             {
-                return Results.Json(new OperationResponse(true, name, 0, $"'{name}/{service}' already runs"));
+                return Results.Json(new OperationResponse(true, name, stack.Version, $"'{name}/{service}' already runs"));
             }
             await runtime.RestartServiceAsync(name, service, ct);
             await events.PublishAsync(EventKind.Restart, name, service, "started", "by " + Caller(context), ct);
-            return Results.Json(new OperationResponse(true, name, 0, $"'{name}/{service}' started"));
+            return Results.Json(new OperationResponse(true, name, stack.Version, $"'{name}/{service}' started"));
         });
 
         api.MapGet("/stacks/{name}/deployments", async (string name, StackRepository stacks, CancellationToken ct) =>

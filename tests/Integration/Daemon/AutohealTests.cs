@@ -197,7 +197,12 @@ public sealed class AutohealTests(RegistryFixture fixture)
 
         // The owner starts the database again: gitlab-probe recovers (on its own, or with one restart once the database is healthy).
         OperationResponse started = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/gl/services/postgresql/start", null);
-        Assert.True(started.Succeeded, started.Message);
+        Assert.True(started.Succeeded && started.Version == 1, $"{started.Version}: {started.Message}");
+        using (HttpClient http = daemon.RawClient())
+        using (HttpResponseMessage unknown = await http.PostAsync("api/daemon/stacks/gl/services/mysql/start", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        }
         await Poll.UntilAsync(async () => (await EventsAsync(client, "gl")).Any(e => IsRecovered(e, "gitlab")), Deadline,
             () => $"gitlab-probe did not recover. Events:\n{Describe(EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
         events = await EventsAsync(client, "gl");
