@@ -29,7 +29,7 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         """;
 
     /// <summary>Whatever happens, the containers the daemon made are taken down with an engine on the same directories.</summary>
-    private static void TakeDownAtTeardown(TestBox box) => box.OnTeardown("stacks of the daemon", async () =>
+    internal static void TakeDownAtTeardown(TestBox box) => box.OnTeardown("stacks of the daemon", async () =>
     {
         string state = DaemonProcess.StateDirOf(box);
         using var images = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images") });
