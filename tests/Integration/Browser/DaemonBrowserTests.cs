@@ -69,8 +69,10 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await card.GetByRole(AriaRole.Button, new() { Name = "Install…" }).ClickAsync();
         await Assertions.Expect(card.Locator("[data-parameter=REGISTRY]")).ToHaveValueAsync(registry.Registry.Host);
         await card.GetByRole(AriaRole.Button, new() { Name = "Install", Exact = true }).ClickAsync();
-        await Assertions.Expect(card.Locator("p.ok, p.error")).ToBeVisibleAsync(new() { Timeout = 180_000 });
-        Assert.True(await card.Locator("p.ok").CountAsync() == 1, $"{await card.Locator("p.error").TextContentAsync()}\n{Diagnose()}");
+        ILocator result = card.Locator("p.ok, p.error");
+        await Assertions.Expect(result).ToBeVisibleAsync(new() { Timeout = 180_000 });
+        string resultText = await result.InnerTextAsync();
+        Assert.True(await result.GetAttributeAsync("class") == "ok", $"install failed: {resultText}\n{Diagnose()}");
         await ShotAsync(page, "catalog-installed");
 
         // The stack: three healthy services, the probe's log, port 10080 open to the LAN — in the UI and on the wire.
@@ -80,7 +82,10 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         {
             await Assertions.Expect(page.Locator("table tr", new() { HasText = service }).First).ToContainTextAsync("healthy", new() { Timeout = 60_000 });
         }
+        await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("redis |", new() { Timeout = 30_000 });
+        await page.GetByLabel("Logs of").SelectOptionAsync("gitlab");
         await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("PostgreSQL at postgresql:5432 is ready", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("logs")).Not.ToContainTextAsync("redis |");
         ILocator httpRow = page.Locator("tr", new() { Has = page.GetByLabel($"Exposure of {HttpPort}") });
         await Assertions.Expect(httpRow.GetByTestId("exposure")).ToHaveTextAsync("LAN");
         Assert.Matches(@"^HTTP/1\.[01] 200 ", await TestBox.TryHttpGetAsync(box.Laptop, TestBox.NasLanAddress, HttpPort, "/-/liveness", Answer));
@@ -94,7 +99,9 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await ShotAsync(page, "stack-detail-confirm");
         await banner.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
         await Assertions.Expect(banner).ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByText($"Confirmed: gitlab-probe: port {HttpPort}/tcp from LAN to host only")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Confirmed:" }))
+            .ToContainTextAsync($"Confirmed: gitlab-probe: port {HttpPort}/tcp from LAN to host only");
+        await Assertions.Expect(page.Locator("ul.events")).ToContainTextAsync("exposure confirmed");
         await ShotAsync(page, "stack-detail");
 
         // On the wire: the laptop no longer gets through on 10080; 10022 (still LAN) still answers.
