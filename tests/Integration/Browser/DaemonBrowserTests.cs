@@ -140,6 +140,23 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await Assertions.Expect(page.GetByTestId("diagnostics")).ToContainTextAsync("Line 6, column 9 (services.gitlab.ports[1])");
         await Assertions.Expect(page.Locator(".gutter .bad")).ToHaveAttributeAsync("data-line", "6");
         await ShotAsync(page, "editor");
+
+        // The owner's choice outlives the daemon: stop it, take Appliance's table out of nas, start it again.
+        // The restarted daemon rebuilds the table from its state: 10022 answers again, 10080 stays host only.
+        await daemon.StopAsync(15, TimeSpan.FromSeconds(60));
+        (await box.ExecAsync(box.Nas, "nft", "delete", "table", "inet", "appliance")).EnsureSuccess();
+        Assert.Null(await TestBox.TryConnectTcpAsync(box.Laptop, TestBox.NasLanAddress, SshPort, Probe)); // no table, no DNAT
+        daemon = await DaemonProcess.StartAsync(box, arguments: ["--firewall-backend", "nftables"],
+            environment: new Dictionary<string, string> { ["Appliance__CatalogDir"] = catalog }, deployTimeoutSeconds: 120);
+        await Poll.UntilAsync(async () => (await box.ExecAsync(box.Nas, "nft", "list", "table", "inet", "appliance")).Succeeded,
+            TimeSpan.FromSeconds(30), () => $"the restarted daemon did not rebuild its table:\n{daemon.Process.Output}");
+        Task<string?> sshAfter = TestBox.TryConnectTcpAsync(box.Laptop, TestBox.NasLanAddress, SshPort, Answer);
+        Task<string?> httpAfter = TestBox.TryHttpGetAsync(box.Laptop, TestBox.NasLanAddress, HttpPort, "/-/liveness", Probe);
+        Assert.StartsWith("SSH-2.0-gitlab-probe", await sshAfter ?? "(no answer)");
+        Assert.Null(await httpAfter);
+        await page.GotoAsync("/stacks/gitlab-probe");
+        await WaitInteractiveAsync(page, Diagnose);
+        await Assertions.Expect(page.Locator("tr", new() { Has = page.GetByLabel($"Exposure of {HttpPort}") }).GetByTestId("exposure")).ToHaveTextAsync("host only");
         await context.CloseAsync();
     }
 
