@@ -92,6 +92,49 @@ internal static class RulesetInspector
         Chains(ruleset).Where(c => !IsOwn(c, ownTable) && (Covers(c, "input") || Covers(c, "forward")))
             .Select(c => Blocker(c, mark)).OfType<ForeignBlocker>().ToList();
 
+    // ---- published ports ----
+
+    /// <summary>Every published port in Appliance's table as loaded, with who may open it (read from its maps and sets).</summary>
+    public static IReadOnlyList<LivePublishedPort> PublishedPorts(JsonArray ruleset, string ownTable)
+    {
+        Dictionary<string, List<Element>> sets = Sets(ruleset, ownTable);
+        List<string> lan = [.. (sets.GetValueOrDefault(C.LanNets) ?? []).Select(e => Describe(e.Parts[0]))];
+        var ports = new List<LivePublishedPort>();
+        foreach ((string local, string external, bool withAddress) in new[] { (C.DnatLocalAny, C.DnatExternalAny, false), (C.DnatLocalAddr, C.DnatExternalAddr, true) })
+        {
+            List<Element> targetPorts = sets.GetValueOrDefault(local + C.PortSuffix) ?? [];
+            foreach (Element e in sets.GetValueOrDefault(local + C.AddrSuffix) ?? [])
+            {
+                int o = withAddress ? 1 : 0;
+                if (e.Value is not JsonValue target || targetPorts.FirstOrDefault(p => SameKey(p, e))?.Value is not JsonValue targetPort
+                    || !e.Parts[o].AsValue().TryGetValue(out string? proto) || !e.Parts[o + 1].AsValue().TryGetValue(out int hostPort))
+                {
+                    continue;
+                }
+                IPAddress container = IPAddress.Parse((string)target!);
+                int containerPort = (int)targetPort;
+                TransportProtocol protocol = proto == "udp" ? TransportProtocol.Udp : TransportProtocol.Tcp;
+                IPAddress? host = withAddress ? IPAddress.Parse((string)e.Parts[0]!) : null;
+                bool outside = (sets.GetValueOrDefault(external + C.AddrSuffix) ?? []).Any(x => SameKey(x, e));
+                (ExposureKind reach, IReadOnlyList<string> sources) = !outside ? (ExposureKind.HostOnly, [])
+                    : Lookup(sets, C.PublishedInternet, container, proto, containerPort) is not null ? (ExposureKind.Internet, ["0.0.0.0/0"])
+                    : Lookup(sets, C.PublishedLan, container, proto, containerPort) is not null ? (ExposureKind.Lan, lan)
+                    : From(sets, container, proto, containerPort) is { Count: > 0 } from ? (ExposureKind.Sources, from)
+                    : (ExposureKind.HostOnly, []);
+                ports.Add(new LivePublishedPort(host, hostPort, protocol, container, containerPort, reach, sources));
+            }
+        }
+        return ports;
+    }
+
+    private static bool SameKey(Element a, Element b) =>
+        a.Parts.Length == b.Parts.Length && a.Parts.Zip(b.Parts).All(z => JsonNode.DeepEquals(z.First, z.Second));
+
+    private static List<string> From(Dictionary<string, List<Element>> sets, IPAddress container, string proto, int port) =>
+        [.. (sets.GetValueOrDefault(C.PublishedFrom) ?? [])
+            .Where(e => e.Parts.Length == 4 && PartMatches(e.Parts[1], container) && PartMatches(e.Parts[2], proto) && PartMatches(e.Parts[3], port))
+            .Select(e => Describe(e.Parts[0]))];
+
     // ---- explain ----
 
     private sealed record Element(JsonNode[] Parts, JsonNode? Value);

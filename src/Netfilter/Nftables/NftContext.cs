@@ -96,6 +96,32 @@ internal sealed class NftContext : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Lists one table in nft's text syntax, for people to read (never parsed), or null when it does not exist.
+    /// The JSON output flag is dropped for this one command and restored on the context's thread.
+    /// </summary>
+    public Task<string?> ListTableTextAsync(string table, CancellationToken cancellationToken = default) =>
+        _thread.InvokeAsync<string?>(() =>
+        {
+            LibNftables.nft_ctx_output_set_flags(_handle, 0);
+            try
+            {
+                int rc = LibNftables.nft_run_cmd_from_buffer(_handle, $"list table inet {table}");
+                string output = Marshal.PtrToStringUTF8(LibNftables.nft_ctx_get_output_buffer(_handle)) ?? "";
+                string error = Marshal.PtrToStringUTF8(LibNftables.nft_ctx_get_error_buffer(_handle)) ?? "";
+                if (rc != 0)
+                {
+                    return error.Contains("No such file or directory", StringComparison.Ordinal) ? null
+                        : throw new NftablesException($"list table inet {table}", Namespace.Path, error.Length > 0 ? error : $"nft_run_cmd_from_buffer returned {rc}");
+                }
+                return output;
+            }
+            finally
+            {
+                LibNftables.nft_ctx_output_set_flags(_handle, LibNftables.NFT_CTX_OUTPUT_JSON | LibNftables.NFT_CTX_OUTPUT_HANDLE);
+            }
+        }, cancellationToken);
+
     /// <summary>Lists the whole ruleset as JSON (read only).</summary>
     public async Task<JsonArray> ListRulesetAsync(CancellationToken cancellationToken = default)
     {

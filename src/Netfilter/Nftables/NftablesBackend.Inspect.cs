@@ -27,4 +27,18 @@ public sealed partial class NftablesBackend
         JsonArray ruleset = await ListRulesetAsync(cancellationToken);
         return RulesetInspector.Explain(ruleset, OwnTable, OwnMark, flow);
     }
+
+    /// <summary>The published ports in Appliance's table as the kernel has it now, with who may open each (none when the table is not loaded).</summary>
+    public async Task<IReadOnlyList<LivePublishedPort>> ListPublishedPortsAsync(CancellationToken cancellationToken = default)
+    {
+        JsonArray ruleset = await ListRulesetAsync(cancellationToken);
+        return RulesetInspector.PublishedPorts(ruleset, OwnTable);
+    }
+
+    /// <summary>Appliance's table as the kernel has it now, in nft's own text syntax (for people to read; never parsed), or null when absent.</summary>
+    public async Task<string?> ListOwnTableTextAsync(CancellationToken cancellationToken = default)
+    {
+        NftContext context = await ContextAsync(cancellationToken);
+        return await context.ListTableTextAsync(OwnTable, cancellationToken);
+    }
 }

@@ -14,7 +14,7 @@ namespace Appliance.Orchestrator.Firewall;
 /// into one atomic transaction (element changes where the table's shape is unchanged). Changes
 /// are serialised; <see cref="Intent"/> is an immutable snapshot for the UI and explain.
 /// </summary>
-public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
+public sealed partial class FirewallCoordinator : IStackFirewall, IAsyncDisposable
 {
     private readonly IFirewallBackend _backend;
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -23,13 +23,20 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
 
     private readonly string? _stacksFile;
 
-    /// <param name="stacksFile">Where the stacks' part of the intent is kept across restarts (see <see cref="RestoreAsync"/>); null keeps it in memory only.</param>
-    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings, string? stacksFile = null)
+    /// <param name="stacksFile">Where the stacks' part of the intent is kept across restarts (see <see cref="RestoreAsync"/>); null keeps it in memory only.
+    /// The owner's exposure choices are kept next to it (exposure.json).</param>
+    /// <param name="confirmWindow">How long an exposure change waits for its confirm (default 60 s).</param>
+    public FirewallCoordinator(IFirewallBackend backend, FirewallIntent settings, string? stacksFile = null, TimeSpan? confirmWindow = null)
     {
         _backend = backend;
         _settings = settings with { Stacks = [] };
         _stacksFile = stacksFile;
+        _exposureFile = stacksFile is null ? null : Path.Combine(Path.GetDirectoryName(stacksFile)!, "exposure.json");
+        ConfirmWindow = confirmWindow ?? TimeSpan.FromSeconds(60);
     }
+
+    /// <summary>The backend itself (to read the live ruleset: explain, published ports, foreign tables).</summary>
+    public IFirewallBackend Backend => _backend;
 
     public string BackendName => _backend.Name;
 
@@ -47,8 +54,16 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
     public Task<FirewallApplyResult> RemoveStackAsync(string stackName, CancellationToken cancellationToken = default) =>
         ChangeAsync(() => _stacks = _stacks.Remove(stackName), cancellationToken);
 
-    public Task OpenAsync(ResolvedStack stack, StackSubnet subnet, CancellationToken cancellationToken = default) =>
-        SetStackAsync(StackFirewallIntent.For(stack, subnet), cancellationToken);
+    /// <summary>Opens a stack's network with the stack file's exposures, and the owner's exposure choices on top.</summary>
+    public Task OpenAsync(ResolvedStack stack, StackSubnet subnet, CancellationToken cancellationToken = default)
+    {
+        StackNetwork network = StackFirewallIntent.For(stack, subnet);
+        return ChangeAsync(() =>
+        {
+            LoadExposure();
+            _stacks = _stacks.SetItem(network.Name, WithOverrides(network));
+        }, cancellationToken);
+    }
 
     public Task CloseAsync(string stackName, CancellationToken cancellationToken = default) =>
         RemoveStackAsync(stackName, cancellationToken);
@@ -61,13 +76,20 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
     /// After a daemon start: takes back the stored rules of the stacks that are still deployed
     /// (<paramref name="deployedStacks"/>; the others are forgotten) and applies the whole intent.
     /// </summary>
-    public Task<FirewallApplyResult> RestoreAsync(IReadOnlyCollection<string> deployedStacks, CancellationToken cancellationToken = default) =>
-        ChangeAsync(() =>
+    public async Task<FirewallApplyResult> RestoreAsync(IReadOnlyCollection<string> deployedStacks, CancellationToken cancellationToken = default)
+    {
+        FirewallApplyResult result = await ChangeAsync(() =>
         {
             IReadOnlyList<StackNetwork> stored = _stacksFile is null ? [] : StackNetworkFile.Load(_stacksFile);
             _stacks = stored.Where(s => deployedStacks.Contains(s.Name))
                 .ToImmutableSortedDictionary(s => s.Name, s => s, StringComparer.Ordinal);
+            _exposureLoaded = false;
+            LoadExposure();
+            RestorePendingExposure();
         }, cancellationToken);
+        ArmPending();
+        return result;
+    }
 
     /// <summary>Re-applies the current intent (after a daemon start, or drift).</summary>
     public Task<FirewallApplyResult> ApplyAsync(CancellationToken cancellationToken = default) => ChangeAsync(() => { }, cancellationToken);
@@ -79,6 +101,7 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
         await _writer.WaitAsync(cancellationToken);
         FirewallIntent settings = _settings;
         ImmutableSortedDictionary<string, StackNetwork> stacks = _stacks;
+        ExposureState exposure = _exposure;
         try
         {
             change();
@@ -87,6 +110,10 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
             {
                 StackNetworkFile.Save(_stacksFile, _stacks.Values);
             }
+            if (_exposureFile is not null && !ReferenceEquals(exposure, _exposure))
+            {
+                ExposureFile.Save(_exposureFile, _exposure.Overrides, _exposure.Pending.Values);
+            }
             return LastResult;
         }
         catch
@@ -94,6 +121,7 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
             // The backend leaves the ruleset as it was when a change fails: so does our model.
             _settings = settings;
             _stacks = stacks;
+            _exposure = exposure;
             throw;
         }
         finally
@@ -104,6 +132,7 @@ public sealed class FirewallCoordinator : IStackFirewall, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        DisposeExposureTimers();
         await _backend.DisposeAsync();
         _writer.Dispose();
     }

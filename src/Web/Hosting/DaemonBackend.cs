@@ -18,10 +18,11 @@ namespace Appliance.Web.Hosting;
 /// <summary>
 /// The web UI's and REST API's <see cref="IApplianceBackend"/> on the daemon's services: stacks as deployed (state database)
 /// with their observed containers (engine, cached 2 s) and health (monitor); the event log and engine progress as one live
-/// stream; deploy/remove/start/stop/restart through the persisted plans; schedules and health history. Firewall, explain and
-/// network settings stay with <see cref="DisconnectedBackend"/> until the firewall is wired to the daemon.
+/// stream; deploy/remove/start/stop/restart through the persisted plans; schedules and health history; the firewall (intent,
+/// live rules, explain, exposure changes, network settings) on the daemon's firewall coordinator (DaemonBackend.Firewall.cs).
+/// Without an engine (no coordinator) the network settings are only saved, through <see cref="DisconnectedBackend"/>.
 /// </summary>
-public sealed class DaemonBackend(IServiceProvider services, IOptions<UiOptions> uiOptions, DaemonOptions options) : IApplianceBackend
+public sealed partial class DaemonBackend(IServiceProvider services, IOptions<UiOptions> uiOptions, DaemonOptions options) : IApplianceBackend
 {
     private static readonly TimeSpan ObservationTtl = TimeSpan.FromSeconds(2);
 
@@ -149,18 +150,9 @@ public sealed class DaemonBackend(IServiceProvider services, IOptions<UiOptions>
         }
     }
 
-    public Task<OperationResult> SetExposureAsync(string stack, string service, int hostPort, string protocol, Ui.Backend.Exposure exposure,
-        CancellationToken cancellationToken = default) => _rest.SetExposureAsync(stack, service, hostPort, protocol, exposure, cancellationToken);
-
-    public Task<OperationResult> ConfirmChangeAsync(string changeId, CancellationToken cancellationToken = default) => _rest.ConfirmChangeAsync(changeId, cancellationToken);
-
     public async Task<IReadOnlyList<int>> UsedHostPortsAsync(CancellationToken cancellationToken = default) =>
         [.. (await _stacks.ListStacksAsync(cancellationToken)).SelectMany(s => Resolve(s)?.Services.SelectMany(v => v.Ports) ?? [])
             .Select(p => p.HostPort).Distinct().Order()];
-
-    public Task<FirewallView> GetFirewallAsync(CancellationToken cancellationToken = default) => _rest.GetFirewallAsync(cancellationToken);
-
-    public Task<FlowExplanation> ExplainAsync(FlowQuery flow, CancellationToken cancellationToken = default) => _rest.ExplainAsync(flow, cancellationToken);
 
     public async Task<IReadOnlyList<ScheduleView>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>
         services.GetService<ScheduleRunner>() is { } runner
@@ -180,10 +172,6 @@ public sealed class DaemonBackend(IServiceProvider services, IOptions<UiOptions>
         return views;
     }
 
-    public Task<NetworkSettings> GetSettingsAsync(CancellationToken cancellationToken = default) => _rest.GetSettingsAsync(cancellationToken);
-
-    public Task<OperationResult> SaveSettingsAsync(NetworkSettings settings, CancellationToken cancellationToken = default) => _rest.SaveSettingsAsync(settings, cancellationToken);
-
     private async Task<StackView> ViewAsync(StackRecord stack, bool busy, CancellationToken cancellationToken)
     {
         ResolvedStack? resolved = Resolve(stack);
@@ -200,8 +188,15 @@ public sealed class DaemonBackend(IServiceProvider services, IOptions<UiOptions>
             : stack.DesiredState == "stopped" ? "stopped"
             : services.Count > 0 && services.All(s => s.State == "running") ? "running"
             : services.Any(s => s.State == "running") ? "degraded" : "down";
-        PortView[] ports = [.. (resolved?.Services ?? []).SelectMany(s => s.Ports.Select(p => new PortView(s.Name, p.HostPort, p.ContainerPort,
-            p.Protocol.ToString().ToLowerInvariant(), (Ui.Backend.Exposure)(int)p.Exposure, p.Sources)))];
+        var ports = new List<PortView>();
+        foreach (ResolvedService service in resolved?.Services ?? [])
+        {
+            foreach (Orchestrator.Stacks.Resolved.PublishedPort p in service.Ports)
+            {
+                (Ui.Backend.Exposure exposure, IReadOnlyList<string> sources, string? note) = await ReachAsync(stack.Name, p, cancellationToken);
+                ports.Add(new PortView(service.Name, p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), exposure, sources, note));
+            }
+        }
         return new StackView(stack.Name, state, services, ports, stack.UpdatedAt);
     }
 

@@ -6,6 +6,10 @@ using Appliance.Netfilter.Nftables;
 using Appliance.Orchestrator.Engine;
 using Appliance.Orchestrator.Events;
 using Appliance.Orchestrator.Firewall;
+using System.Net;
+using System.Text.Json;
+using NetworkSettings = Appliance.Web.Ui.Backend.NetworkSettings;
+using SettingsValidator = Appliance.Web.Ui.Backend.SettingsValidator;
 
 namespace Appliance.Web.Hosting;
 
@@ -32,7 +36,14 @@ internal static class FirewallServices
             };
             IFirewallBackend backend = FirewallBackends.CreateAsync(options.FirewallBackend, nftables, new FirewalldOptions())
                 .GetAwaiter().GetResult();
-            return new FirewallCoordinator(backend, Settings(options), Path.Combine(options.StateDir, "firewall", "stacks.json"));
+            var coordinator = new FirewallCoordinator(backend, WithNetworkSettings(Settings(options), StoredNetworkSettings(options)),
+                Path.Combine(options.StateDir, "firewall", "stacks.json"), nftables.ConfirmWindow);
+            EventLog events = sp.GetRequiredService<EventLog>();
+            coordinator.ExposureRolledBack += change => _ = events.PublishAsync("firewall", change.Stack, null,
+                $"exposure rolled back: {change.Description} was not confirmed in time");
+            coordinator.RollBackFailed += (id, e) => _ = events.PublishAsync(EventKind.Alert, null, null,
+                $"rolling back the unconfirmed exposure change {id} failed: {e.Message}", "the next daemon start rolls it back");
+            return coordinator;
         });
         services.AddSingleton<IStackFirewall>(sp => sp.GetRequiredService<FirewallCoordinator>());
         services.AddHostedService<FirewallStartup>();
@@ -47,6 +58,41 @@ internal static class FirewallServices
             hostServices.Add(new HostService { Name = HostService.AdminUiName, Port = options.Port, AllowedFrom = Exposure.Lan });
         }
         return FirewallIntent.Empty with { HostServices = hostServices };
+    }
+
+    /// <summary>The owner's network settings saved by the UI (STATE/network-settings.json), or null when none were saved.</summary>
+    public static NetworkSettings? StoredNetworkSettings(DaemonOptions options)
+    {
+        string path = Path.Combine(options.StateDir, "network-settings.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            NetworkSettings? settings = JsonSerializer.Deserialize<NetworkSettings>(File.ReadAllText(path));
+            return settings is not null && SettingsValidator.Validate(settings) is null && settings.LanSubnets.Count > 0 ? settings : null;
+        }
+        catch (JsonException e)
+        {
+            throw new DaemonStartException($"{path}: the saved network settings cannot be read ({e.Message}); fix or delete the file", e);
+        }
+    }
+
+    /// <summary>The owner's part of the intent with the UI's network settings: the LAN subnets, and who may reach the admin UI (empty: the LAN).</summary>
+    public static FirewallIntent WithNetworkSettings(FirewallIntent intent, NetworkSettings? settings)
+    {
+        if (settings is null)
+        {
+            return intent;
+        }
+        static IPNetwork Network(string entry) => entry.Contains('/') ? IPNetwork.Parse(entry) : new IPNetwork(IPAddress.Parse(entry), 32);
+        Exposure admin = settings.AdminSources.Count == 0 ? Exposure.Lan : Exposure.FromSources(settings.AdminSources.Select(Network));
+        return intent with
+        {
+            LanSubnets = [.. settings.LanSubnets.Select(Network)],
+            HostServices = [.. intent.HostServices.Select(s => s.Name == HostService.AdminUiName ? s with { AllowedFrom = admin } : s)],
+        };
     }
 }
 

@@ -83,6 +83,13 @@ public sealed partial class ServeProcessBrowserTests(BrowserFixture fixture) : I
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
             await Assertions.Expect(page.GetByText("No stacks yet.")).ToBeVisibleAsync();
             await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "serve-dashboard.png") });
+            // --firewall-backend none (and no engine): the firewall page says so plainly instead of showing rules.
+            await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Firewall", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.GetByTestId("no-firewall")).ToContainTextAsync("Appliance manages no firewall on this box");
+            await page.GetByTestId("explain-source").FillAsync("192.168.50.10");
+            await page.GetByTestId("explain-destination").FillAsync("192.168.50.1");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+            await Assertions.Expect(page.GetByTestId("explanation")).ToContainTextAsync("Cannot explain: No firewall is connected to this daemon");
             await context.CloseAsync();
         }
         finally

@@ -32,16 +32,17 @@ internal sealed class DaemonProcess
     public static string SocketOf(TestBox box) => Path.Combine(box.TempDir, "run", "appliance.sock");
 
     /// <summary>Starts the daemon in the machine's namespace, serving TCP inside the box's nas namespace; returns once /api/health answers.</summary>
-    /// <param name="extraArguments">More options of `appliance serve` (e.g. --reconcile-interval 1), each at most once.</param>
+    /// <param name="extraArguments">More options of `appliance serve` (e.g. --reconcile-interval 1, --firewall-backend nftables), each at most once.</param>
+    /// <param name="environment">More environment (e.g. Appliance__CatalogDir).</param>
     public static async Task<DaemonProcess> StartAsync(TestBox box, bool waitUntilServing = true, IReadOnlyList<string>? extraArguments = null,
-        int deployTimeoutSeconds = 20)
+        IReadOnlyDictionary<string, string>? environment = null, int deployTimeoutSeconds = 20)
     {
         Directory.CreateDirectory(box.TempDir);
         string stateDir = StateDirOf(box);
         string socket = SocketOf(box);
         BackgroundProcess process = box.StartOnMachine(["dotnet", AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
             "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir,
-            "--container-prefix", box.Prefix + "-", "--deploy-timeout", deployTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extraArguments ?? []]);
+            "--container-prefix", box.Prefix + "-", "--deploy-timeout", deployTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extraArguments ?? []], environment);
         var daemon = new DaemonProcess(box, stateDir, socket, process);
         // Stop it before the box's other teardown steps (which run in reverse order of registration), so it cannot act meanwhile.
         box.OnTeardown("daemon", async () =>

@@ -25,13 +25,15 @@ public sealed record ServiceView(
     int RestartCount,
     string? Address = null);
 
+/// <summary>A published port and who can reach it (from the live ruleset; <see cref="Note"/> says when it is not enforced there).</summary>
 public sealed record PortView(
     string Service,
     int HostPort,
     int ContainerPort,
     string Protocol,
     Exposure Exposure,
-    IReadOnlyList<string> AllowedSources);
+    IReadOnlyList<string> AllowedSources,
+    string? Note = null);
 
 /// <summary>Something that happened: deploy step, health change, restart, firewall change, pull progress.</summary>
 public sealed record ApplianceEvent(
