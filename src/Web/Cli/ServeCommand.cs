@@ -24,8 +24,9 @@ internal static class ServeCommand
         var deployTimeout = new Option<int>("--deploy-timeout") { Description = "Seconds a deploy waits for its services to be up and healthy before it rolls back.", DefaultValueFactory = _ => 300 };
         var containerPrefix = new Option<string>("--container-prefix") { Description = "Prefix of the ids of the containers the engine creates.", DefaultValueFactory = _ => "" };
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
+        var reconcileInterval = new Option<int>("--reconcile-interval") { Description = "Seconds between two passes of the reconcile loop (restart policies, missing services).", DefaultValueFactory = _ => 15 };
         Option<string> firewallBackend = FirewallBackendOption();
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, firewallBackend };
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, firewallBackend };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
@@ -53,6 +54,8 @@ internal static class ServeCommand
                 ContainerPrefix = parse.GetValue(containerPrefix)!,
                 DeployTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(deployTimeout))),
                 FirewallBackend = parse.GetValue(firewallBackend)!,
+                ReconcileInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(reconcileInterval))),
+                TestCrashPoint = TestCrashPoint.FromEnvironment(),
                 StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
             };
             if (options.Engine == "runc" && !(File.Exists("/usr/sbin/runc") && File.Exists("/usr/bin/conmon")))
