@@ -1,8 +1,4 @@
 using System.Net.Http.Json;
-using Appliance.Orchestrator.Engine;
-using Appliance.Orchestrator.Images;
-using Appliance.Orchestrator.Networking;
-using Appliance.Orchestrator.Runtime;
 using Appliance.TestSupport;
 using Appliance.TestSupport.Registry;
 using Appliance.Web.Cli;
@@ -28,25 +24,11 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
               retries: 3
         """;
 
-    /// <summary>Whatever happens, the containers the daemon made are taken down with an engine on the same directories.</summary>
-    private static void TakeDownAtTeardown(TestBox box) => box.OnTeardown("stacks of the daemon", async () =>
-    {
-        string state = DaemonProcess.StateDirOf(box);
-        using var images = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images") });
-        using var network = new NetworkManager(box.Nas.Namespace);
-        var engine = new StackEngine(new EngineOptions { StateDirectory = state, RunDirectory = box.RunDir, HostNamespace = box.Nas.Namespace, ContainerIdPrefix = box.Prefix + "-" },
-            new RuncRuntime(new RuntimeOptions { StateDirectory = state, RunDirectory = box.RunDir, ToolEnvironment = box.Environment }), images, network);
-        foreach (string stack in engine.ListStacks())
-        {
-            await engine.DownAsync(stack, removeVolumes: true);
-        }
-    });
-
     [Fact]
     public async Task Deploy_Update_Restart_Remove_OverTheApi_WithRealContainers()
     {
         await using TestBox box = await TestBox.CreateAsync();
-        TakeDownAtTeardown(box);
+        DaemonEngineView.TakeDownAtTeardown(box);
         DaemonProcess daemon = await DaemonProcess.StartAsync(box);
         using HttpClient http = daemon.RawClient();
         http.Timeout = TimeSpan.FromMinutes(3);

@@ -32,14 +32,17 @@ internal sealed class DaemonProcess
     public static string SocketOf(TestBox box) => Path.Combine(box.TempDir, "run", "appliance.sock");
 
     /// <summary>Starts the daemon in the machine's namespace, serving TCP inside the box's nas namespace; returns once /api/health answers.</summary>
-    public static async Task<DaemonProcess> StartAsync(TestBox box, bool waitUntilServing = true)
+    /// <param name="arguments">More options for `appliance serve` (e.g. --firewall-backend nftables, --reconcile-interval 1).</param>
+    /// <param name="environment">More environment variables (e.g. the test crash point).</param>
+    public static async Task<DaemonProcess> StartAsync(TestBox box, bool waitUntilServing = true, IReadOnlyList<string>? arguments = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory.CreateDirectory(box.TempDir);
         string stateDir = StateDirOf(box);
         string socket = SocketOf(box);
         BackgroundProcess process = box.StartOnMachine(["dotnet", AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
             "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir,
-            "--container-prefix", box.Prefix + "-", "--deploy-timeout", "20"]);
+            "--container-prefix", box.Prefix + "-", "--deploy-timeout", "20", .. arguments ?? []], environment);
         var daemon = new DaemonProcess(box, stateDir, socket, process);
         // Stop it before the box's other teardown steps (which run in reverse order of registration), so it cannot act meanwhile.
         box.OnTeardown("daemon", async () =>
