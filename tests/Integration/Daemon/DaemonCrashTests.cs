@@ -143,11 +143,14 @@ public sealed class DaemonCrashTests(RegistryFixture fixture, ITestOutputHelper 
     private static Task<DaemonProcess> StartAsync(TestBox box, IReadOnlyDictionary<string, string>? environment = null, string[]? arguments = null) =>
         DaemonProcess.StartAsync(box, arguments: arguments ?? ["--firewall-backend", "nftables"], environment: environment);
 
-    /// <summary>tests/stacks/gitlab-probe from the local registry, with a named volume on redis (so `up` has a CreateVolume step).</summary>
+    /// <summary>tests/stacks/gitlab-probe from the local registry, with a named volume on redis (so `up` has a CreateVolume step), and
+    /// a 1 s stop grace period (the test images do not all stop on SIGTERM; each removal would otherwise wait 10 s).</summary>
     private string GitlabStack()
     {
         string text = File.ReadAllText(Appliance.Integration.Tests.Engine.EngineTestBed.StackFile("gitlab-probe"))
             .Replace("${REGISTRY:-127.0.0.1:5000}", fixture.Registry.Host, StringComparison.Ordinal);
+        Assert.Equal(3, text.Split("    restart: always\n").Length - 1);
+        text = text.Replace("    restart: always\n", "    restart: always\n    stop_grace_period: 1s\n", StringComparison.Ordinal);
         const string redis = "    image: " + "REGISTRY/redis:latest\n";
         string anchor = redis.Replace("REGISTRY", fixture.Registry.Host, StringComparison.Ordinal);
         Assert.Contains(anchor, text);
@@ -160,6 +163,7 @@ public sealed class DaemonCrashTests(RegistryFixture fixture, ITestOutputHelper 
             image: {fixture.Registry.Reference(TestImages.Busybox)}
             command: ["sh", "-c", "exec sleep 3600"]
             restart: {restart}
+            stop_grace_period: 1s
             ports:
               - "{port}:8080"
         """;
