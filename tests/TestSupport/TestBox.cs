@@ -76,16 +76,44 @@ public sealed class TestBox : IAsyncDisposable
     {
         await AddNamespaceAsync(Nas.NamespaceName);
         await AddNamespaceAsync(Laptop.NamespaceName);
+        if (withWan)
+        {
+            WanClient = new TestHost("wan", Prefix + "-wan", WanClientAddress, WanSubnet);
+            await AddNamespaceAsync(WanClient.NamespaceName);
+        }
+        await WireNasAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// What a reboot does to the nas's network: its namespace goes with everything in it (bridges, veths, routes, the
+    /// nft ruleset) and comes back empty under the same name, wired to the LAN (and WAN) clients as at creation.
+    /// </summary>
+    public async Task RecreateNasNamespaceAsync()
+    {
+        // The kernel frees a deleted namespace (and the client ends of its veths) in the background: the client links go first, now.
+        await Ip(Nas, "link", "del", "lan0");
+        if (WanClient is not null)
+        {
+            await Ip(Nas, "link", "del", "wan0");
+        }
+        await Command.CheckAsync("ip", "netns", "del", Nas.NamespaceName);
+        await Command.CheckAsync("ip", "netns", "add", Nas.NamespaceName);
+        await Command.CheckAsync("ip", "-n", Nas.NamespaceName, "link", "set", "lo", "up");
+        await WireNasAsync();
+    }
+
+    /// <summary>The nas's veths to the clients (which take the peers' ends with them when the nas goes), addresses and routes.</summary>
+    private async Task WireNasAsync()
+    {
         await Ip(Nas, "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", Laptop.NamespaceName);
         await Ip(Nas, "addr", "add", NasLanAddress + "/24", "dev", "lan0");
         await Ip(Nas, "link", "set", "lan0", "up");
         await Ip(Laptop, "addr", "add", LaptopAddress + "/24", "dev", "eth0");
         await Ip(Laptop, "link", "set", "eth0", "up");
         await Ip(Laptop, "route", "add", "default", "via", NasLanAddress);
-        if (withWan)
+        if (WanClient is not null)
         {
-            WanClient = new TestHost("wan", Prefix + "-wan", WanClientAddress, WanSubnet);
-            await AddNamespaceAsync(WanClient.NamespaceName);
             await Ip(Nas, "link", "add", "wan0", "type", "veth", "peer", "name", "eth0", "netns", WanClient.NamespaceName);
             await Ip(Nas, "addr", "add", NasWanAddress + "/24", "dev", "wan0");
             await Ip(Nas, "link", "set", "wan0", "up");
@@ -93,8 +121,7 @@ public sealed class TestBox : IAsyncDisposable
             await Ip(WanClient, "link", "set", "eth0", "up");
             await Ip(WanClient, "route", "add", "default", "via", NasWanAddress);
         }
-        await ExecAsync(Nas, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        cancellationToken.ThrowIfCancellationRequested();
+        (await ExecAsync(Nas, "sysctl", "-qw", "net.ipv4.ip_forward=1")).EnsureSuccess();
     }
 
     private async Task AddNamespaceAsync(string name)

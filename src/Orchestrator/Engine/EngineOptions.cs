@@ -23,6 +23,10 @@ public sealed record EngineOptions
     /// <summary>How often a dependency's health check is tried while a dependent waits on it (at most its interval).</summary>
     public TimeSpan DependencyProbeInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Runs after each step of `up` succeeded: (stack, service or null, step); <see cref="EngineStep.StackUp"/> once every service
+    /// has started. Fault-injection tests kill the daemon here (see the daemon's test crash point).</summary>
+    public Action<string, string?, EngineStep>? AfterStep { get; init; }
+
     internal string VolumesDirectory => Path.Combine(StateDirectory, "volumes");
 
     internal string RootfsDirectory => Path.Combine(StateDirectory, "rootfs");

@@ -8,10 +8,12 @@ public sealed partial class StackEngine
     /// <summary>
     /// Takes a stack down in reverse dependency order: each container stopped (SIGTERM, its grace
     /// period, SIGKILL) and removed with its rootfs, veth and namespace; then the bridge and the
-    /// stack's addresses; volumes only with <paramref name="removeVolumes"/>. Keeps going after a
+    /// stack's addresses (unless <paramref name="keepAddresses"/>: the stack is about to be brought up again and keeps
+    /// its subnet and container addresses); volumes only with <paramref name="removeVolumes"/>. Keeps going after a
     /// failure and throws one <see cref="StackTeardownException"/> listing all of them.
     /// </summary>
-    public async Task DownAsync(string name, bool removeVolumes = false, IProgress<EngineEvent>? progress = null, CancellationToken cancellationToken = default)
+    public async Task DownAsync(string name, bool removeVolumes = false, IProgress<EngineEvent>? progress = null, bool keepAddresses = false,
+        CancellationToken cancellationToken = default)
     {
         DeployedStack deployed = DeployedStack.Load(_options, name) ?? throw new StackNotFoundException(name);
         var failures = new List<string>();
@@ -67,7 +69,10 @@ public sealed partial class StackEngine
         {
             await Try(null, EngineStep.RemoveFirewall, "firewall rules", () => firewall.CloseAsync(name, cancellationToken));
         }
-        await Try(null, EngineStep.RemoveNetwork, "addresses", () => ReleaseSubnetAsync(name));
+        if (!keepAddresses)
+        {
+            await Try(null, EngineStep.RemoveNetwork, "addresses", () => ReleaseSubnetAsync(name));
+        }
         if (removeVolumes)
         {
             foreach (string volume in deployed.Volumes)

@@ -66,11 +66,19 @@ public sealed partial class StackEngine
         if (DeployedStack.Load(_options, name) is not null)
         {
             throw new StackDeploymentException(name, null, EngineStep.StackUp,
-                $"it is up already; take it down first with `appliance stack down {name}`", []);
+                $"it is up already (or an earlier `up` was interrupted); take it down first with `appliance stack down {name}`", []);
         }
         var undo = new UndoLog();
         try
         {
+            // The record comes first and goes last: if the process dies half-way, the stack is listed and `down`
+            // finds (by name) whatever this attempt had made: containers, namespaces, veths, bridge, rules, addresses.
+            Record(stack, subnet: null).Save(_options);
+            undo.Add($"record of '{name}'", () =>
+            {
+                DeployedStack.Delete(_options, name);
+                return Task.CompletedTask;
+            });
             await UpStepsAsync(stack, undo, progress, cancellationToken);
         }
         catch (Exception e)
@@ -88,19 +96,29 @@ public sealed partial class StackEngine
             throw new StackDeploymentException(name, service, step, cause.Message, rollbackFailures, cause);
         }
         Publish(progress, name, null, EngineStep.StackUp, $"{stack.Services.Count} service(s) started");
+        _options.AfterStep?.Invoke(name, null, EngineStep.StackUp);
     }
+
+    /// <summary>What `down` needs to find a stack's things by name; the addresses once they are allocated.</summary>
+    private DeployedStack Record(ResolvedStack stack, StackSubnet? subnet) => new(stack.Name, stack.File,
+        stack.Services.Select(s => new DeployedService(s.Name, ContainerId(stack.Name, s.Name), s.Image,
+            subnet?.Addresses[s.Name].ToString() ?? "", s.DependsOn.Select(d => d.Service).ToList(), s.StopGracePeriod.TotalSeconds)).ToList(),
+        stack.Volumes.Select(v => v.StorageName).ToList());
 
     private async Task<T> StepAsync<T>(IProgress<EngineEvent>? progress, string stack, string? service, EngineStep step, string message, Func<Task<T>> work)
     {
         Publish(progress, stack, service, step, message);
+        T result;
         try
         {
-            return await work();
+            result = await work();
         }
         catch (Exception e) when (e is not StepFailure and not OperationCanceledException)
         {
             throw new StepFailure(step, service, e);
         }
+        _options.AfterStep?.Invoke(stack, service, step);
+        return result;
     }
 
     private Task StepAsync(IProgress<EngineEvent>? progress, string stack, string? service, EngineStep step, string message, Func<Task> work) =>
@@ -146,6 +164,7 @@ public sealed partial class StackEngine
                 _ipamLock.Release();
             }
         });
+        Record(stack, subnet).Save(_options);
 
         StackNetwork network = await StepAsync(progress, name, null, EngineStep.CreateNetwork, $"bridge for {subnet.Subnet}", async () =>
         {
@@ -233,10 +252,6 @@ public sealed partial class StackEngine
             throw;
         }
 
-        new DeployedStack(name, stack.File,
-            stack.Services.Select(s => new DeployedService(s.Name, ContainerId(name, s.Name), s.Image, subnet.Addresses[s.Name].ToString(),
-                s.DependsOn.Select(d => d.Service).ToList(), s.StopGracePeriod.TotalSeconds)).ToList(),
-            stack.Volumes.Select(v => v.StorageName).ToList()).Save(_options);
     }
 
     private static string ConditionText(DependencyCondition condition) => condition switch

@@ -82,6 +82,10 @@ public static class NetworkNamespaceFile
         {
             File.Delete(fullPath);
         }
+        catch (DirectoryNotFoundException)
+        {
+            // its directory is gone too (the run directory is volatile: a reboot empties it)
+        }
         catch (IOException e)
         {
             throw new NamespaceException($"deleting network namespace file '{fullPath}' failed: {e.Message}", 0, e);

@@ -86,6 +86,10 @@ public sealed class Deployer(StackRepository stacks, IStackRuntime runtime, Even
             try
             {
                 await ExecuteAsync(deployment, step, cancellationToken);
+                if (_options.AfterStep is { } after)
+                {
+                    await after(deployment.Stack, deployment.Version, step, cancellationToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException && deployment.Status == DeploymentStatus.Pending)
             {

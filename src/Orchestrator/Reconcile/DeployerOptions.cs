@@ -1,6 +1,6 @@
 namespace Appliance.Orchestrator.Reconcile;
 
-/// <summary>Timeouts of the deploy plan, and a hook that runs before each step (fault-injection tests stop the daemon there).</summary>
+/// <summary>Timeouts of the deploy plan, and hooks that run before and after each step (fault-injection tests stop the daemon there).</summary>
 public sealed record DeployerOptions
 {
     /// <summary>How long verify waits for all services to run and pass their health checks before the deploy fails.</summary>
@@ -10,4 +10,7 @@ public sealed record DeployerOptions
 
     /// <summary>Runs after a step's index is committed and before the step itself: (stack, version, step).</summary>
     public Func<string, int, string, CancellationToken, Task>? BeforeStep { get; init; }
+
+    /// <summary>Runs after a step succeeded and before the next step's index is committed: (stack, version, step).</summary>
+    public Func<string, int, string, CancellationToken, Task>? AfterStep { get; init; }
 }

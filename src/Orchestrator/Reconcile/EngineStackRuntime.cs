@@ -51,7 +51,8 @@ public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime run
             {
                 return;
             }
-            await engine.DownAsync(stack.Name, removeVolumes: false, cancellationToken: cancellationToken);
+            // Recreated in place: the same subnet and container addresses (the firewall's rules and clients rely on them).
+            await engine.DownAsync(stack.Name, removeVolumes: false, keepAddresses: true, cancellationToken: cancellationToken);
         }
         await engine.UpAsync(stack, cancellationToken: cancellationToken);
         string marker = AppliedPath(stack.Name);

@@ -7,8 +7,9 @@ namespace Appliance.Orchestrator.Reconcile;
 /// <summary>
 /// Compares the desired state (stacks in the state database) with what exists (the runtime) and repairs the
 /// difference: running services are left untouched; missing services are recreated (<see cref="IStackRuntime.UpAsync"/>
-/// converges); exited services are started again by their restart policy (with backoff; at daemon start by
-/// Docker's boot rules); stacks that exist with Appliance's prefix but are not in the state are removed (volumes kept).
+/// converges) — at daemon start only when a missing service's restart policy starts it at boot (always, unless-stopped:
+/// after a reboot a stack of `restart: "no"` services stays down until it is deployed again); exited services are
+/// started again by their restart policy (with backoff; at daemon start by Docker's boot rules); stacks that exist with Appliance's prefix but are not in the state are removed (volumes kept).
 /// Stacks with an unfinished plan are left to <see cref="Deployer.RecoverAsync"/>. A failure on one stack does not stop the others.
 /// </summary>
 public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IStackModelReader models, EventLog events, TimeProvider? timeProvider = null,
@@ -16,6 +17,7 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly Dictionary<(string Stack, string Service), ExitTrack> _exits = [];
+    private readonly HashSet<string> _leftDown = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly StackLocks _locks = locks ?? new StackLocks();
 
@@ -65,15 +67,38 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
         var deployment = new StackDeployment(stack.Name, stack.Version, stack.StackFile, stack.Parameters);
         StackObservation observed = await runtime.InspectAsync(stack.Name, cancellationToken);
         string[] missing = [.. observed.Services.Where(s => s.State == ContainerState.Missing).Select(s => s.Service)];
+        StackModel model = models.Read(deployment);
         if (missing.Length > 0)
         {
+            if (atStart && !missing.Any(s => RestartDecider.StartAtBoot(model.Service(s)?.Restart ?? RestartPolicy.No, stoppedByUser: false)))
+            {
+                // After a reboot nothing of the stack is left; none of its policies asks to start it at boot (Docker's rule).
+                lock (_gate)
+                {
+                    _leftDown.Add(stack.Name);
+                }
+                actions.Add($"{stack.Name}: left down ({string.Join(", ", missing)} missing; no restart policy starts them at boot)");
+                await events.PublishAsync(EventKind.Restart, stack.Name, null, $"not started after the daemon started: {string.Join(", ", missing)}",
+                    "missing at start and no service's restart policy is always or unless-stopped; deploy the stack again to start it", cancellationToken);
+                return;
+            }
+            lock (_gate)
+            {
+                if (_leftDown.Contains(stack.Name))
+                {
+                    return; // left down at start: the periodic check does not bring it back either
+                }
+            }
             await runtime.UpAsync(deployment, cancellationToken);
             actions.Add($"{stack.Name}: recreated {string.Join(", ", missing)}");
             await events.PublishAsync(EventKind.Reconcile, stack.Name, null, $"recreated missing services: {string.Join(", ", missing)}",
                 atStart ? "found missing when the daemon started" : "found missing by the periodic check", cancellationToken);
             return;
         }
-        StackModel model = models.Read(deployment);
+        lock (_gate)
+        {
+            _leftDown.Remove(stack.Name); // deployed again by the owner: supervised as usual
+        }
         DateTimeOffset now = _time.GetUtcNow();
         foreach (ObservedService service in observed.Services)
         {

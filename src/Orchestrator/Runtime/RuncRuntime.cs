@@ -169,7 +169,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
             ThrowFor("runc delete", id, deleted);
         }
         string bundle = BundleOf(id);
-        await WaitForConmonAsync(bundle, cancellationToken);
+        await WaitForConmonAsync(id, bundle, cancellationToken);
         foreach (string file in new[] { ExitFileOf(id), Path.Combine(bundle, PidFileName), Path.Combine(bundle, ConmonPidFileName) })
         {
             File.Delete(file);
@@ -179,9 +179,10 @@ public sealed partial class RuncRuntime : IContainerRuntime
         await StartAsync(id, cancellationToken);
     }
 
-    private static async Task WaitForConmonAsync(string bundle, CancellationToken cancellationToken)
+    private static async Task WaitForConmonAsync(string id, string bundle, CancellationToken cancellationToken)
     {
-        if (ReadPid(Path.Combine(bundle, ConmonPidFileName)) is not int pid)
+        // The pid file outlives a reboot (the bundle is under the state dir): only a conmon of this container is waited for, or killed.
+        if (ReadPid(Path.Combine(bundle, ConmonPidFileName)) is not int pid || !IsConmonOf(pid, id))
         {
             return;
         }
@@ -190,9 +191,23 @@ public sealed partial class RuncRuntime : IContainerRuntime
         {
             await Task.Delay(10, cancellationToken);
         }
-        if (IsAlive(pid))
+        if (IsAlive(pid) && IsConmonOf(pid, id))
         {
             Tmds.Linux.LibC.kill(pid, 9);
+        }
+    }
+
+    /// <summary>Whether <paramref name="pid"/> is a conmon monitoring container <paramref name="id"/> (its argv has <c>-c ID</c>).</summary>
+    private static bool IsConmonOf(int pid, string id)
+    {
+        try
+        {
+            string[] argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return argv.Zip(argv.Skip(1)).Any(pair => pair.First == "-c" && pair.Second == id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -219,7 +234,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
 
         string bundle = BundleOf(id);
-        await WaitForConmonAsync(bundle, cancellationToken);
+        await WaitForConmonAsync(id, bundle, cancellationToken);
         try
         {
             DeleteSocketEntry(id);

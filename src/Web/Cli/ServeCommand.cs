@@ -59,6 +59,7 @@ internal static class ServeCommand
                 DeployTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(deployTimeout))),
                 ReconcileInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(reconcileInterval))),
                 FirewallBackend = parse.GetValue(firewallBackend)!,
+                TestCrashPoint = TestCrashPoint.FromEnvironment(),
                 StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
             };
             if (options.Engine == "runc" && !(File.Exists("/usr/sbin/runc") && File.Exists("/usr/bin/conmon")))

@@ -130,7 +130,7 @@ internal static class StackEngineCommands
             using Session session = Open(parse);
             try
             {
-                await session.Engine.DownAsync(parse.GetValue(name)!, parse.GetValue(volumes), new ConsoleProgress(), cancellationToken);
+                await session.Engine.DownAsync(parse.GetValue(name)!, parse.GetValue(volumes), new ConsoleProgress(), cancellationToken: cancellationToken);
                 return 0;
             }
             catch (EngineException e)

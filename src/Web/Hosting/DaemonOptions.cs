@@ -42,6 +42,9 @@ public sealed record DaemonOptions
     /// <summary>How often the reconcile loop compares desired and observed state.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Fault injection for the crash tests (<see cref="Hosting.TestCrashPoint"/>); null outside tests.</summary>
+    public TestCrashPoint? TestCrashPoint { get; init; }
+
     /// <summary>When the process started (for the start-to-serving measurement).</summary>
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
 }

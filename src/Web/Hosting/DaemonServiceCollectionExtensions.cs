@@ -40,6 +40,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton(sp => new StackEngine(new EngineOptions
             {
                 StateDirectory = options.StateDir, RunDirectory = options.RunDir, HostNamespace = host, ContainerIdPrefix = options.ContainerPrefix,
+                AfterStep = options.TestCrashPoint is { } crash ? (stack, _, step) => crash.After(stack, step.ToString()) : null,
             },
             sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>(),
             sp.GetRequiredService<IStackFirewall>()));
@@ -57,7 +58,11 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<StackRepository>();
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));
-        services.AddSingleton(new DeployerOptions { VerifyTimeout = options.DeployTimeout });
+        services.AddSingleton(new DeployerOptions
+        {
+            VerifyTimeout = options.DeployTimeout,
+            AfterStep = options.TestCrashPoint is { } crash ? (stack, _, step, _) => { crash.After(stack, step); return Task.CompletedTask; } : null,
+        });
         services.AddSingleton<StackLocks>();
         if (options.Engine == "runc")
         {

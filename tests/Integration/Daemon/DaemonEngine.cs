@@ -35,15 +35,29 @@ internal sealed class DaemonEngine : IDisposable
 
     public static DaemonEngine Open(TestBox box) => new(box);
 
-    /// <summary>Whatever happens, the containers the daemon made are taken down (volumes too) in the box's teardown.</summary>
-    public static void TakeDownAtTeardown(TestBox box) => box.OnTeardown("stacks of the daemon", async () =>
+    /// <summary>
+    /// An engine on the box's daemon dirs that, at teardown (after the daemon's own stop, which was registered later and runs
+    /// first), takes down every stack left (volumes too), even when the test failed; the test may use it meanwhile.
+    /// </summary>
+    public static DaemonEngine TakeDownAtTeardown(TestBox box)
     {
-        using DaemonEngine daemon = Open(box);
-        foreach (string stack in daemon.Engine.ListStacks())
+        var view = new DaemonEngine(box);
+        box.OnTeardown("stacks of the daemon", async () =>
         {
-            await daemon.Engine.DownAsync(stack, removeVolumes: true);
-        }
-    });
+            try
+            {
+                foreach (string stack in view.Engine.ListStacks())
+                {
+                    await view.Engine.DownAsync(stack, removeVolumes: true);
+                }
+            }
+            finally
+            {
+                view.Dispose();
+            }
+        });
+        return view;
+    }
 
     /// <summary>The service's container as runc sees it now.</summary>
     public async Task<ContainerState> InspectAsync(string stack, string service)
