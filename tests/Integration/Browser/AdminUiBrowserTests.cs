@@ -86,8 +86,12 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("ready to accept connections");
         await page.GetByLabel("Exposure of 8080").SelectOptionAsync("HostOnly");
         ILocator banner = page.GetByTestId("confirm-banner");
-        await Assertions.Expect(banner).ToContainTextAsync("becomes HostOnly");
-        await Assertions.Expect(banner.Locator(".countdown")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(5\\d|60)$"));
+        await Assertions.Expect(banner).ToContainTextAsync("Port 8080 is now host-only. Confirm within");
+        await Assertions.Expect(banner.Locator(".countdown")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(0:5\\d|1:00)$"));
+        // The pending change is the backend's, not the page's: a reload (a new circuit) shows it still.
+        await page.ReloadAsync();
+        await WaitInteractiveAsync(page);
+        await Assertions.Expect(banner).ToContainTextAsync("Port 8080 is now host-only.");
         await ShotAsync(page, "stack-detail-confirm");
         await banner.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
         await Assertions.Expect(banner).ToHaveCountAsync(0);

@@ -134,11 +134,18 @@ public sealed class InMemoryBackend : IApplianceBackend
     {
         StackView view = _stacks.Items.First(s => s.Name == stack);
         Set(view with { Ports = [.. view.Ports.Select(p => p.HostPort == hostPort ? p with { Exposure = exposure, AllowedSources = [] } : p)] });
-        var change = new PendingChange($"c{_pending.Count + 1}", $"port {hostPort}/{protocol} of {stack} becomes {exposure}", DateTimeOffset.UtcNow.AddSeconds(60));
+        Exposure previous = view.Ports.First(p => p.HostPort == hostPort).Exposure;
+        var change = new PendingChange($"c{_pending.Count + 1}", $"port {hostPort}/{protocol} of {stack} becomes {exposure}", DateTimeOffset.UtcNow.AddSeconds(60))
+        {
+            Port = new PendingPortChange(stack, hostPort, protocol, previous, exposure),
+        };
         _pending[change.Id] = change;
         Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "firewall", stack, service, change.Description));
         return Task.FromResult(OperationResult.Ok("Applied; confirm within 60 s or it rolls back.", change));
     }
+
+    public Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<PendingChange>>([.. _pending.Values.OrderBy(c => c.Deadline)]);
 
     public Task<OperationResult> ConfirmChangeAsync(string changeId, CancellationToken cancellationToken = default)
         => Task.FromResult(_pending.TryRemove(changeId, out PendingChange? change)
