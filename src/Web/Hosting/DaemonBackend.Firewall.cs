@@ -73,11 +73,14 @@ public sealed partial class DaemonBackend
     public Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<PendingChange>>(Firewall is { } firewall ? Pending(firewall) : []);
 
-    /// <summary>The coordinator's pending exposure changes and the backend's pending settings change, soonest deadline first.</summary>
-    private static List<PendingChange> Pending(FirewallCoordinator firewall)
+    /// <summary>
+    /// The coordinator's pending exposure changes and the table's pending settings change (its guard's own state, so it
+    /// ends with the confirm or the rollback, not with the next apply's result), soonest deadline first.
+    /// </summary>
+    private List<PendingChange> Pending(FirewallCoordinator firewall)
     {
         List<PendingChange> pending = [.. firewall.PendingExposureChanges.Select(ToView)];
-        if (firewall.LastResult?.PendingUntil is { } until && until > DateTimeOffset.UtcNow)
+        if (LiveTable?.PendingUntil is { } until && until > DateTimeOffset.UtcNow)
         {
             pending.Add(new PendingChange(SettingsChangeId, "network settings that narrow who may reach the admin UI or SSH", until));
         }
