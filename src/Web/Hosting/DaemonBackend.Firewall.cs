@@ -27,6 +27,10 @@ public sealed partial class DaemonBackend
     public const string SettingsChangeId = "settings";
 
     private static readonly TimeSpan LiveTtl = TimeSpan.FromSeconds(1);
+
+    /// <summary>What Explain does and does not say under the firewalld backend (also on the Firewall page).</summary>
+    internal const string FirewalldExplainNote = "Under firewalld this answer comes from Appliance's own table, with firewalld's rules " +
+        "weighed as one more table on the box; it does not name firewalld's zone or policy (firewall-cmd --list-all-zones, --list-all-policies).";
     private (DateTimeOffset At, FirewallApplyResult? Apply, IReadOnlyList<LivePublishedPort> Ports)? _live;
 
     private FirewallCoordinator? Firewall => services.GetService<FirewallCoordinator>();
@@ -163,7 +167,12 @@ public sealed partial class DaemonBackend
             Netfilter.Inspection.FlowExplanation answer = await table.ExplainAsync(
                 new Netfilter.Inspection.FlowQuery(from, to, flow.Port, flow.Protocol == "udp" ? TransportProtocol.Udp : TransportProtocol.Tcp), cancellationToken);
             string decidedBy = $"Decided by table {answer.Table}, chain {answer.Chain}, {(answer.Handle is { } h ? $"rule handle {h}" : "its policy")}.";
-            return new UiFlowExplanation(answer.Passes, answer.Decision, [decidedBy, .. answer.Notes]);
+            List<string> steps = [decidedBy, .. answer.Notes];
+            if (Firewall?.Backend is FirewalldBackend)
+            {
+                steps.Add(FirewalldExplainNote);
+            }
+            return new UiFlowExplanation(answer.Passes, answer.Decision, steps);
         }
         catch (Exception e) when (e is FirewallException or NamespaceException)
         {

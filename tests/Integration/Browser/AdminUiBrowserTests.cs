@@ -130,10 +130,24 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("explanation")).ToContainTextAsync("Passes: 192.168.50.10 may reach gitlab:80.");
         Assert.Equal(new FlowQuery("192.168.50.10", "", "tcp", 8080), Assert.Single(backend.Explained));
+        await Assertions.Expect(page.GetByTestId("firewall-backend")).ToHaveTextAsync("Backend: nftables");
+        await Assertions.Expect(page.GetByTestId("explain-firewalld")).ToHaveCountAsync(0); // the firewalld note only under firewalld
         await ShotAsync(page, "firewall");
         await page.GetByTestId("explain-source").FillAsync("not-an-ip");
         await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
         await Assertions.Expect(page.GetByText("'not-an-ip' is not an IP address")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Firewall_UnderFirewalld_SaysWhatExplainCanTell()
+    {
+        InMemoryBackend backend = new InMemoryBackend { FirewallBackend = "firewalld" }.WithStack("gitlab", 3, 8080);
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
+        IPage page = await SignedInPageAsync(server);
+        await NavAsync(page, "Firewall");
+        await WaitInteractiveAsync(page);
+        await Assertions.Expect(page.GetByTestId("firewall-backend")).ToHaveTextAsync("Backend: firewalld");
+        await Assertions.Expect(page.GetByTestId("explain-firewalld")).ToContainTextAsync("does not name firewalld's zone or policy yet");
     }
 
     [Fact]

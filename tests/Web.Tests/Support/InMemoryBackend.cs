@@ -12,6 +12,9 @@ namespace Appliance.Web.Tests.Support;
 /// </summary>
 public sealed class InMemoryBackend : IApplianceBackend
 {
+    /// <summary>The firewall backend the Firewall page shows ("nftables" unless a test says otherwise).</summary>
+    public string FirewallBackend { get; init; } = "nftables";
+
     private readonly Lock _lock = new();
     private readonly List<Channel<ApplianceEvent>> _watchers = [];
     private readonly List<ApplianceEvent> _events = [];
@@ -156,7 +159,7 @@ public sealed class InMemoryBackend : IApplianceBackend
         => Task.FromResult<IReadOnlyList<int>>([.. _stacks.Items.SelectMany(s => s.Ports).Select(p => p.HostPort)]);
 
     public Task<FirewallView> GetFirewallAsync(CancellationToken cancellationToken = default)
-        => Task.FromResult(new FirewallView("nftables",
+        => Task.FromResult(new FirewallView(FirewallBackend,
             [.. _stacks.Items.SelectMany(s => s.Ports.Select(p => $"{s.Name}: port {p.HostPort}/{p.Protocol} is open to {p.Exposure switch { Exposure.HostOnly => "this box only", Exposure.Lan => "the LAN (" + string.Join(", ", p.AllowedSources) + ")", _ => "the internet" }}."))],
             "table inet appliance {\n  chain forward { type filter hook forward priority filter - 5; policy accept; }\n}",
             [], [.. _pending.Values]));
