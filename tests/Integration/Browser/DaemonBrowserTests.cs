@@ -32,7 +32,7 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
     [Fact]
     public async Task Owner_InstallsGitlab_NarrowsAPortToHostOnly_AndTheLanLosesIt()
     {
-        await using TestBox box = await TestBox.CreateAsync();
+        await using TestBox box = await TestBox.CreateAsync(withWan: true);
         DaemonEngine.TakeDownAtTeardown(box);
         string catalog = await WriteCatalogAsync(box);
         DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: DaemonArguments,
@@ -181,6 +181,30 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await Assertions.Expect(page.Locator(".gutter .bad")).ToHaveAttributeAsync("data-line", "6");
         await ShotAsync(page, "editor");
 
+        // Settings: the LAN becomes the box's subnet plus the WAN side's (203.0.113.0/24). The WAN client, no LAN device
+        // before, now reaches 10022. It narrows who may reach the admin UI (it was the RFC 1918 ranges), so the change
+        // waits for its confirm on the Firewall page, in the lock-out wording; confirmed, it is kept after a reload.
+        Assert.Null(await TestBox.TryConnectTcpAsync(box.WanClient!, TestBox.NasWanAddress, SshPort, Probe));
+        await NavAsync(page, "Settings");
+        await WaitInteractiveAsync(page, Diagnose);
+        await page.GetByTestId("lan-subnets").FillAsync($"{TestBox.LanSubnet}\n{TestBox.WanSubnet}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("p.ok, p.error").First).ToContainTextAsync("Applied. It narrows who may reach the admin UI or SSH");
+        Assert.StartsWith("SSH-2.0-gitlab-probe", await TestBox.TryConnectTcpAsync(box.WanClient!, TestBox.NasWanAddress, SshPort, Answer) ?? "(no answer)");
+        await NavAsync(page, "Firewall");
+        await WaitInteractiveAsync(page, Diagnose);
+        ILocator settingsBanner = page.GetByTestId("confirm-banner");
+        await Assertions.Expect(settingsBanner).ToContainTextAsync("Confirm this firewall change: network settings that narrow who may reach the admin UI or SSH");
+        await Assertions.Expect(settingsBanner).ToContainTextAsync("so you cannot lock yourself out");
+        await Assertions.Expect(page.GetByTestId("intent")).ToContainTextAsync($"The LAN is {TestBox.LanSubnet}, {TestBox.WanSubnet}.");
+        await ShotAsync(page, "firewall-confirm-settings");
+        await settingsBanner.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
+        await Assertions.Expect(settingsBanner).ToHaveCountAsync(0);
+        await NavAsync(page, "Settings");
+        await page.ReloadAsync();
+        await WaitInteractiveAsync(page, Diagnose);
+        await Assertions.Expect(page.GetByTestId("lan-subnets")).ToHaveValueAsync($"{TestBox.LanSubnet}\n{TestBox.WanSubnet}");
+
         // The owner's choice outlives the daemon: stop it, take Appliance's table out of nas, start it again.
         // The restarted daemon rebuilds the table from its state: 10022 answers again, 10080 stays host only.
         await daemon.StopAsync(15, TimeSpan.FromSeconds(60));
@@ -194,6 +218,8 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         Task<string?> httpAfter = TestBox.TryHttpGetAsync(box.Laptop, TestBox.NasLanAddress, HttpPort, "/-/liveness", Probe);
         Assert.StartsWith("SSH-2.0-gitlab-probe", await sshAfter ?? "(no answer)");
         Assert.Null(await httpAfter);
+        // The network settings too (STATE/network-settings.json): the WAN side is still LAN.
+        Assert.StartsWith("SSH-2.0-gitlab-probe", await TestBox.TryConnectTcpAsync(box.WanClient!, TestBox.NasWanAddress, SshPort, Answer) ?? "(no answer)");
         await page.GotoAsync("/stacks/gitlab-probe");
         await WaitInteractiveAsync(page, Diagnose);
         await Assertions.Expect(page.Locator("tr", new() { Has = page.GetByLabel($"Exposure of {HttpPort}") }).GetByTestId("exposure")).ToHaveTextAsync("host only");
