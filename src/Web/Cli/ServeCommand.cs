@@ -30,7 +30,8 @@ internal static class ServeCommand
         var containerPrefix = new Option<string>("--container-prefix") { Description = "Prefix of the ids of the containers the engine creates.", DefaultValueFactory = _ => "" };
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
         Option<string> firewallBackend = FirewallBackendOption();
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, firewallBackend };
+        Option<int> confirmWindow = ConfirmWindowOption();
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, firewallBackend, confirmWindow };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
@@ -60,6 +61,7 @@ internal static class ServeCommand
                 ReconcileInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(reconcileInterval))),
                 FirewallBackend = parse.GetValue(firewallBackend)!,
                 TestCrashPoint = TestCrashPoint.FromEnvironment(),
+                ConfirmWindow = TimeSpan.FromSeconds(parse.GetValue(confirmWindow)),
                 StartedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
             };
             if (options.Engine == "runc" && !(File.Exists("/usr/sbin/runc") && File.Exists("/usr/bin/conmon")))
@@ -163,6 +165,28 @@ internal static class ServeCommand
             DefaultValueFactory = _ => FirewallBackends.Auto,
         };
         option.AcceptOnlyFromAmong([.. FirewallBackends.Choices]);
+        return option;
+    }
+
+    /// <summary>`--confirm-window SECONDS`: how long a firewall change that could lock the owner out waits for its confirm.</summary>
+    internal static Option<int> ConfirmWindowOption()
+    {
+        var option = new Option<int>("--confirm-window")
+        {
+            Description = "Seconds a firewall change (a port's exposure, who may reach the admin UI or SSH) waits for its confirm before it " +
+                $"rolls back by itself ({DaemonOptions.MinConfirmWindow.TotalSeconds:0} to {DaemonOptions.MaxConfirmWindow.TotalSeconds:0}).",
+            DefaultValueFactory = _ => (int)DaemonOptions.DefaultConfirmWindow.TotalSeconds,
+        };
+        option.Validators.Add(result =>
+        {
+            int seconds = result.GetValueOrDefault<int>();
+            if (seconds < DaemonOptions.MinConfirmWindow.TotalSeconds || seconds > DaemonOptions.MaxConfirmWindow.TotalSeconds)
+            {
+                result.AddError($"--confirm-window {seconds}: must be between {DaemonOptions.MinConfirmWindow.TotalSeconds:0} and " +
+                    $"{DaemonOptions.MaxConfirmWindow.TotalSeconds:0} seconds: long enough to find the Confirm button, short enough " +
+                    $"that a change which locked you out comes back soon (default {DaemonOptions.DefaultConfirmWindow.TotalSeconds:0})");
+            }
+        });
         return option;
     }
 }

@@ -27,7 +27,11 @@ public sealed partial class DaemonBackend
     public const string SettingsChangeId = "settings";
 
     private static readonly TimeSpan LiveTtl = TimeSpan.FromSeconds(1);
-    private (DateTimeOffset At, IReadOnlyList<LivePublishedPort> Ports)? _live;
+
+    /// <summary>What Explain does and does not say under the firewalld backend (also on the Firewall page).</summary>
+    internal const string FirewalldExplainNote = "Under firewalld this answer comes from Appliance's own table, with firewalld's rules " +
+        "weighed as one more table on the box; it does not name firewalld's zone or policy (firewall-cmd --list-all-zones, --list-all-policies).";
+    private (DateTimeOffset At, FirewallApplyResult? Apply, IReadOnlyList<LivePublishedPort> Ports)? _live;
 
     private FirewallCoordinator? Firewall => services.GetService<FirewallCoordinator>();
 
@@ -70,15 +74,35 @@ public sealed partial class DaemonBackend
         return new FirewallView(firewall.BackendName, intent, live, findings, Pending(firewall));
     }
 
-    private static List<PendingChange> Pending(FirewallCoordinator firewall)
+    public Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<PendingChange>>(Firewall is { } firewall ? Pending(firewall) : []);
+
+    /// <summary>
+    /// The coordinator's pending exposure changes and the table's pending settings change (its guard's own state, so it
+    /// ends with the confirm or the rollback, not with the next apply's result), soonest deadline first.
+    /// </summary>
+    private List<PendingChange> Pending(FirewallCoordinator firewall)
     {
-        List<PendingChange> pending = [.. firewall.PendingExposureChanges.Select(c => new PendingChange(c.Id, c.Description, c.Deadline))];
-        if (firewall.LastResult?.PendingUntil is { } until && until > DateTimeOffset.UtcNow)
+        List<PendingChange> pending = [.. firewall.PendingExposureChanges.Select(ToView)];
+        if (LiveTable?.PendingUntil is { } until && until > DateTimeOffset.UtcNow)
         {
             pending.Add(new PendingChange(SettingsChangeId, "network settings that narrow who may reach the admin UI or SSH", until));
         }
-        return pending;
+        return [.. pending.OrderBy(c => c.Deadline)];
     }
+
+    private static PendingChange ToView(ExposureChange change) => new(change.Id, change.Description, change.Deadline)
+    {
+        Port = new PendingPortChange(change.Stack, change.HostPort, Proto(change.Protocol), ToView(change.Previous), ToView(change.Next)),
+    };
+
+    /// <summary>An exposure as the UI's three choices (the owner's own source list counts as LAN).</summary>
+    private static UiExposure ToView(IntentExposure exposure) => exposure.Kind switch
+    {
+        ExposureKind.HostOnly => UiExposure.HostOnly,
+        ExposureKind.Internet => UiExposure.Internet,
+        _ => UiExposure.Lan,
+    };
 
     /// <summary>The intent in the words of the UI: one line per fact.</summary>
     private static List<string> Describe(FirewallIntent intent)
@@ -143,7 +167,12 @@ public sealed partial class DaemonBackend
             Netfilter.Inspection.FlowExplanation answer = await table.ExplainAsync(
                 new Netfilter.Inspection.FlowQuery(from, to, flow.Port, flow.Protocol == "udp" ? TransportProtocol.Udp : TransportProtocol.Tcp), cancellationToken);
             string decidedBy = $"Decided by table {answer.Table}, chain {answer.Chain}, {(answer.Handle is { } h ? $"rule handle {h}" : "its policy")}.";
-            return new UiFlowExplanation(answer.Passes, answer.Decision, [decidedBy, .. answer.Notes]);
+            List<string> steps = [decidedBy, .. answer.Notes];
+            if (Firewall?.Backend is FirewalldBackend)
+            {
+                steps.Add(FirewalldExplainNote);
+            }
+            return new UiFlowExplanation(answer.Passes, answer.Decision, steps);
         }
         catch (Exception e) when (e is FirewallException or NamespaceException)
         {
@@ -175,7 +204,7 @@ public sealed partial class DaemonBackend
             await _events.PublishAsync("firewall", stack, service, $"exposure changed: {change.Description}",
                 $"pending: confirm by {change.Deadline:HH:mm:ss} UTC or it goes back", cancellationToken);
             return OperationResult.Ok($"Applied: {change.Description}. Confirm within {(int)firewall.ConfirmWindow.TotalSeconds} s or it goes back by itself.",
-                new PendingChange(change.Id, change.Description, change.Deadline));
+                ToView(change));
         }
         catch (Exception e) when (e is InvalidOperationException or FirewallException or NamespaceException)
         {
@@ -262,14 +291,16 @@ public sealed partial class DaemonBackend
         IReadOnlyList<LivePublishedPort> live;
         try
         {
-            if (_live is { } cached && DateTimeOffset.UtcNow - cached.At < LiveTtl)
+            // Read again after any apply (a rollback at a confirm deadline too), else at most once a second.
+            FirewallApplyResult? apply = Firewall?.LastResult;
+            if (_live is { } cached && DateTimeOffset.UtcNow - cached.At < LiveTtl && ReferenceEquals(cached.Apply, apply))
             {
                 live = cached.Ports;
             }
             else
             {
                 live = await table.ListPublishedPortsAsync(cancellationToken);
-                _live = (DateTimeOffset.UtcNow, live);
+                _live = (DateTimeOffset.UtcNow, apply, live);
             }
         }
         catch (Exception e) when (e is FirewallException or NamespaceException)

@@ -45,6 +45,16 @@ public sealed record DaemonOptions
     /// <summary>Fault injection for the crash tests (<see cref="Hosting.TestCrashPoint"/>); null outside tests.</summary>
     public TestCrashPoint? TestCrashPoint { get; init; }
 
+    public static readonly TimeSpan DefaultConfirmWindow = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan MinConfirmWindow = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MaxConfirmWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// `--confirm-window`: how long a firewall change that could cut someone off (a port's exposure, who may reach the
+    /// admin UI or SSH) stays applied without its confirm before it rolls back by itself.
+    /// </summary>
+    public TimeSpan ConfirmWindow { get; init; } = DefaultConfirmWindow;
+
     /// <summary>When the process started (for the start-to-serving measurement).</summary>
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
 }

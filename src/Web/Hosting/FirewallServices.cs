@@ -33,6 +33,7 @@ internal static class FirewallServices
                 Namespace = host,
                 StateDirectory = Path.Combine(options.RunDir, "firewall"),
                 LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+                ConfirmWindow = options.ConfirmWindow,
             };
             IFirewallBackend backend = FirewallBackends.CreateAsync(options.FirewallBackend, nftables, new FirewalldOptions())
                 .GetAwaiter().GetResult();

@@ -86,8 +86,12 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("ready to accept connections");
         await page.GetByLabel("Exposure of 8080").SelectOptionAsync("HostOnly");
         ILocator banner = page.GetByTestId("confirm-banner");
-        await Assertions.Expect(banner).ToContainTextAsync("becomes HostOnly");
-        await Assertions.Expect(banner.Locator(".countdown")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(5\\d|60)$"));
+        await Assertions.Expect(banner).ToContainTextAsync("Port 8080 is now host-only. Confirm within");
+        await Assertions.Expect(banner.Locator(".countdown")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(0:5\\d|1:00)$"));
+        // The pending change is the backend's, not the page's: a reload (a new circuit) shows it still.
+        await page.ReloadAsync();
+        await WaitInteractiveAsync(page);
+        await Assertions.Expect(banner).ToContainTextAsync("Port 8080 is now host-only.");
         await ShotAsync(page, "stack-detail-confirm");
         await banner.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
         await Assertions.Expect(banner).ToHaveCountAsync(0);
@@ -126,10 +130,24 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("explanation")).ToContainTextAsync("Passes: 192.168.50.10 may reach gitlab:80.");
         Assert.Equal(new FlowQuery("192.168.50.10", "", "tcp", 8080), Assert.Single(backend.Explained));
+        await Assertions.Expect(page.GetByTestId("firewall-backend")).ToHaveTextAsync("Backend: nftables");
+        await Assertions.Expect(page.GetByTestId("explain-firewalld")).ToHaveCountAsync(0); // the firewalld note only under firewalld
         await ShotAsync(page, "firewall");
         await page.GetByTestId("explain-source").FillAsync("not-an-ip");
         await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
         await Assertions.Expect(page.GetByText("'not-an-ip' is not an IP address")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Firewall_UnderFirewalld_SaysWhatExplainCanTell()
+    {
+        InMemoryBackend backend = new InMemoryBackend { FirewallBackend = "firewalld" }.WithStack("gitlab", 3, 8080);
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
+        IPage page = await SignedInPageAsync(server);
+        await NavAsync(page, "Firewall");
+        await WaitInteractiveAsync(page);
+        await Assertions.Expect(page.GetByTestId("firewall-backend")).ToHaveTextAsync("Backend: firewalld");
+        await Assertions.Expect(page.GetByTestId("explain-firewalld")).ToContainTextAsync("does not name firewalld's zone or policy yet");
     }
 
     [Fact]

@@ -12,6 +12,9 @@ namespace Appliance.Web.Tests.Support;
 /// </summary>
 public sealed class InMemoryBackend : IApplianceBackend
 {
+    /// <summary>The firewall backend the Firewall page shows ("nftables" unless a test says otherwise).</summary>
+    public string FirewallBackend { get; init; } = "nftables";
+
     private readonly Lock _lock = new();
     private readonly List<Channel<ApplianceEvent>> _watchers = [];
     private readonly List<ApplianceEvent> _events = [];
@@ -134,11 +137,18 @@ public sealed class InMemoryBackend : IApplianceBackend
     {
         StackView view = _stacks.Items.First(s => s.Name == stack);
         Set(view with { Ports = [.. view.Ports.Select(p => p.HostPort == hostPort ? p with { Exposure = exposure, AllowedSources = [] } : p)] });
-        var change = new PendingChange($"c{_pending.Count + 1}", $"port {hostPort}/{protocol} of {stack} becomes {exposure}", DateTimeOffset.UtcNow.AddSeconds(60));
+        Exposure previous = view.Ports.First(p => p.HostPort == hostPort).Exposure;
+        var change = new PendingChange($"c{_pending.Count + 1}", $"port {hostPort}/{protocol} of {stack} becomes {exposure}", DateTimeOffset.UtcNow.AddSeconds(60))
+        {
+            Port = new PendingPortChange(stack, hostPort, protocol, previous, exposure),
+        };
         _pending[change.Id] = change;
         Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "firewall", stack, service, change.Description));
         return Task.FromResult(OperationResult.Ok("Applied; confirm within 60 s or it rolls back.", change));
     }
+
+    public Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<PendingChange>>([.. _pending.Values.OrderBy(c => c.Deadline)]);
 
     public Task<OperationResult> ConfirmChangeAsync(string changeId, CancellationToken cancellationToken = default)
         => Task.FromResult(_pending.TryRemove(changeId, out PendingChange? change)
@@ -149,7 +159,7 @@ public sealed class InMemoryBackend : IApplianceBackend
         => Task.FromResult<IReadOnlyList<int>>([.. _stacks.Items.SelectMany(s => s.Ports).Select(p => p.HostPort)]);
 
     public Task<FirewallView> GetFirewallAsync(CancellationToken cancellationToken = default)
-        => Task.FromResult(new FirewallView("nftables",
+        => Task.FromResult(new FirewallView(FirewallBackend,
             [.. _stacks.Items.SelectMany(s => s.Ports.Select(p => $"{s.Name}: port {p.HostPort}/{p.Protocol} is open to {p.Exposure switch { Exposure.HostOnly => "this box only", Exposure.Lan => "the LAN (" + string.Join(", ", p.AllowedSources) + ")", _ => "the internet" }}."))],
             "table inet appliance {\n  chain forward { type filter hook forward priority filter - 5; policy accept; }\n}",
             [], [.. _pending.Values]));

@@ -41,6 +41,8 @@ public sealed class DisconnectedBackend(IOptions<UiOptions> options) : IApplianc
 
     public Task<OperationResult> SetExposureAsync(string stack, string service, int hostPort, string protocol, Exposure exposure, CancellationToken cancellationToken = default) => Task.FromResult(OperationResult.Fail(NoEngine));
 
+    public Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<PendingChange>>([]);
+
     public Task<OperationResult> ConfirmChangeAsync(string changeId, CancellationToken cancellationToken = default) => Task.FromResult(OperationResult.Fail($"No pending change '{changeId}'."));
 
     public Task<IReadOnlyList<int>> UsedHostPortsAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<int>>([]);

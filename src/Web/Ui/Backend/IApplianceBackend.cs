@@ -31,6 +31,9 @@ public interface IApplianceBackend
     /// <summary>Changes who can reach a published port; returns the pending change to confirm.</summary>
     Task<OperationResult> SetExposureAsync(string stack, string service, int hostPort, string protocol, Exposure exposure, CancellationToken cancellationToken = default);
 
+    /// <summary>The firewall changes applied and waiting for their confirm, whoever made them, soonest deadline first.</summary>
+    Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default);
+
     Task<OperationResult> ConfirmChangeAsync(string changeId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<int>> UsedHostPortsAsync(CancellationToken cancellationToken = default);

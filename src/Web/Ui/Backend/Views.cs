@@ -46,8 +46,17 @@ public sealed record ApplianceEvent(
 
 public sealed record LogLine(DateTimeOffset Time, string Service, string Stream, string Text);
 
-/// <summary>A firewall change waiting for the admin's confirmation; rolled back by itself at the deadline.</summary>
-public sealed record PendingChange(string Id, string Description, DateTimeOffset Deadline);
+/// <summary>
+/// A firewall change waiting for the admin's confirmation; rolled back by itself at the deadline. <see cref="Port"/> is set
+/// when it changes who may reach a stack's published port; otherwise it narrows who may reach the admin UI or SSH.
+/// </summary>
+public sealed record PendingChange(string Id, string Description, DateTimeOffset Deadline)
+{
+    public PendingPortChange? Port { get; init; }
+}
+
+/// <summary>A published port's exposure changed from <see cref="Previous"/> to <see cref="Next"/>; unconfirmed, it goes back to Previous.</summary>
+public sealed record PendingPortChange(string Stack, int HostPort, string Protocol, Exposure Previous, Exposure Next);
 
 /// <summary>The answer of an operation: what happened, or why not and how to fix it.</summary>
 public sealed record OperationResult(bool Succeeded, string Message, PendingChange? Pending = null)
