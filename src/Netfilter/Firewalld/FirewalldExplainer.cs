@@ -50,8 +50,15 @@ public static class FirewalldExplainer
             string why = published is not null ? $"port {port} is published only to {published.Exposure}"
                 : service is not null ? $"the service '{service.Name}' is open only to {service.AllowedFrom}"
                 : $"nothing Appliance manages listens on port {port}";
+            string fix = published is not null
+                ? $"if {from} should reach it, widen the exposure of port {port}/{Proto(protocol)} of stack '{StackOf(intent, published)}' " +
+                  $"(its stack page: {(InLan(intent, from) ? "LAN" : "internet, or add its network to the LAN subnets in Settings")}); Appliance updates firewalld itself."
+                : service is not null
+                ? $"if {from} should reach '{service.Name}', add its network in Settings (LAN subnets{(service.Name == HostService.AdminUiName ? ", or who may reach the admin UI" : "")}); Appliance updates firewalld itself."
+                : $"to open port {port}/{Proto(protocol)} of a service of the box's own: firewall-cmd --permanent --zone={ingressZone} --add-port={port}/{Proto(protocol)} " +
+                  "&& firewall-cmd --reload; for a container, publish the port in its stack file.";
             return new FirewalldVerdict(false, $"zone {ingressZone}", null,
-                $"{flow} is for the box itself and {why}; zone '{ingressZone}' rejects what its services and ports do not open.");
+                $"{flow} is for the box itself and {why}; zone '{ingressZone}' rejects what its services and ports do not open.") { Fix = fix };
         }
 
         if (sourceStack is not null && plan.Policy is { } policy)
@@ -64,7 +71,10 @@ public static class FirewalldExplainer
             if (targetStack is not null)
             {
                 return new FirewalldVerdict(false, $"policy {policy.Name}", Rule(policy, FirewalldPlan.IsolationPriority, targetStack),
-                    $"stack '{sourceStack.Name}' may not reach stack '{targetStack.Name}': stacks are isolated from each other.");
+                    $"stack '{sourceStack.Name}' may not reach stack '{targetStack.Name}': stacks are isolated from each other.")
+                {
+                    Fix = $"none by design: stacks stay apart; put services that must talk into one stack, or reach a published port of '{targetStack.Name}'.",
+                };
             }
             if (sourceStack.EgressAllowed)
             {
@@ -72,18 +82,33 @@ public static class FirewalldExplainer
                     $"stack '{sourceStack.Name}' may reach beyond the box.");
             }
             return new FirewalldVerdict(false, $"zone {options.ZoneName}", null,
-                $"stack '{sourceStack.Name}' has no egress: no rule of policy '{policy.Name}' accepts it, and zone '{options.ZoneName}' rejects the rest.");
+                $"stack '{sourceStack.Name}' has no egress: no rule of policy '{policy.Name}' accepts it, and zone '{options.ZoneName}' rejects the rest.")
+            {
+                Fix = $"Appliance gives the stacks it deploys egress: deploy '{sourceStack.Name}' again and policy '{policy.Name}' gets its egress rule.",
+            };
         }
 
         if (targetStack is not null)
         {
             return new FirewalldVerdict(false, $"zone {ingressZone}", null,
                 $"{flow} goes straight to a container of stack '{targetStack.Name}'; only its published ports (through the box's " +
-                $"addresses) are reachable from outside, and zone '{ingressZone}' rejects forwarding it.");
+                $"addresses) are reachable from outside, and zone '{ingressZone}' rejects forwarding it.")
+            {
+                Fix = $"connect to a published port on the box's address instead; to add one, publish the port in the stack file of '{targetStack.Name}'.",
+            };
         }
         return new FirewalldVerdict(false, $"zone {ingressZone}", null,
-            $"{flow} is neither for the box nor for a stack of Appliance's; firewalld's zone '{ingressZone}' decides (it rejects forwarding by default).");
+            $"{flow} is neither for the box nor for a stack of Appliance's; firewalld's zone '{ingressZone}' decides (it rejects forwarding by default).")
+        {
+            Fix = $"not Appliance's traffic: if the box should route it, allow it in firewalld (a policy from zone '{ingressZone}', firewall-cmd --new-policy).",
+        };
     }
+
+    private static bool InLan(FirewallIntent intent, IPAddress from) => intent.LanSubnets.Any(n => n.Contains(from));
+
+    private static string StackOf(FirewallIntent intent, PublishedPort port) => intent.Stacks.First(s => s.PublishedPorts.Contains(port)).Name;
+
+    private static string Proto(TransportProtocol protocol) => protocol.ToString().ToLowerInvariant();
 
     private static bool Allows(Exposure exposure, FirewallIntent intent, IPAddress from) =>
         exposure.Kind == ExposureKind.Internet || exposure.ResolveSources(intent.LanSubnets).Any(n => n.Contains(from));

@@ -36,6 +36,13 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
             .ToList();
     }
 
+    /// <summary>Every IPv4 address of the host namespace, the bridges' gateways included (a flow to one of them is for the box itself).</summary>
+    public async Task<IReadOnlyList<IPAddress>> GetHostAddressesAsync(CancellationToken cancellationToken = default)
+    {
+        Rtnetlink host = await HostAsync(cancellationToken);
+        return [.. host.ListAddresses().Select(a => a.Address).Distinct()];
+    }
+
     /// <summary>Gives the stack a subnet (keeping one it has) that overlaps nothing on the host.</summary>
     public async Task<IpamState> AllocateSubnetAsync(IpamState state, string stackName, CancellationToken cancellationToken = default)
     {

@@ -13,12 +13,15 @@ using UiExposure = Appliance.Web.Ui.Backend.Exposure;
 using UiFlowExplanation = Appliance.Web.Ui.Backend.FlowExplanation;
 using UiFlowQuery = Appliance.Web.Ui.Backend.FlowQuery;
 using IntentExposure = Appliance.Netfilter.Intent.Exposure;
+using NetworkManager = Appliance.Orchestrator.Networking.NetworkManager;
+using NetlinkException = Appliance.Orchestrator.Networking.NetlinkException;
 
 namespace Appliance.Web.Hosting;
 
 /// <summary>
 /// The firewall on the daemon's <see cref="FirewallCoordinator"/>: the intent in plain words, the live table and other
-/// tables in the way read from the kernel (in the daemon's namespace), explain against the live ruleset, the owner's
+/// tables in the way read from the kernel (in the daemon's namespace), explain against the live ruleset (under firewalld:
+/// the zone or policy of firewalld that decides), the owner's
 /// exposure changes with their confirm window, and the network settings.
 /// </summary>
 public sealed partial class DaemonBackend
@@ -28,9 +31,6 @@ public sealed partial class DaemonBackend
 
     private static readonly TimeSpan LiveTtl = TimeSpan.FromSeconds(1);
 
-    /// <summary>What Explain does and does not say under the firewalld backend (also on the Firewall page).</summary>
-    internal const string FirewalldExplainNote = "Under firewalld this answer comes from Appliance's own table, with firewalld's rules " +
-        "weighed as one more table on the box; it does not name firewalld's zone or policy (firewall-cmd --list-all-zones, --list-all-policies).";
     private (DateTimeOffset At, FirewallApplyResult? Apply, IReadOnlyList<LivePublishedPort> Ports)? _live;
 
     private FirewallCoordinator? Firewall => services.GetService<FirewallCoordinator>();
@@ -162,19 +162,22 @@ public sealed partial class DaemonBackend
         {
             return new UiFlowExplanation(false, "The port must be between 1 and 65535 and the protocol tcp or udp.", []);
         }
+        var query = new Netfilter.Inspection.FlowQuery(from, to, flow.Port, flow.Protocol == "udp" ? TransportProtocol.Udp : TransportProtocol.Tcp);
         try
         {
-            Netfilter.Inspection.FlowExplanation answer = await table.ExplainAsync(
-                new Netfilter.Inspection.FlowQuery(from, to, flow.Port, flow.Protocol == "udp" ? TransportProtocol.Udp : TransportProtocol.Tcp), cancellationToken);
-            string decidedBy = $"Decided by table {answer.Table}, chain {answer.Chain}, {(answer.Handle is { } h ? $"rule handle {h}" : "its policy")}.";
-            List<string> steps = [decidedBy, .. answer.Notes];
-            if (Firewall?.Backend is FirewalldBackend)
+            if (Firewall?.Backend is FirewalldBackend firewalld)
             {
-                steps.Add(FirewalldExplainNote);
+                // firewalld owns the host policy: its zone or policy decides, and Appliance's zone and policies say which.
+                IReadOnlyList<IPAddress> hostAddresses = services.GetService<NetworkManager>() is { } network
+                    ? await network.GetHostAddressesAsync(cancellationToken) : [];
+                Netfilter.Inspection.FlowExplanation verdict = await firewalld.ExplainAsync(query, hostAddresses, cancellationToken);
+                return new UiFlowExplanation(verdict.Passes, verdict.Decision, [$"Decided by firewalld: {verdict.Chain}.", .. verdict.Notes]);
             }
-            return new UiFlowExplanation(answer.Passes, answer.Decision, steps);
+            Netfilter.Inspection.FlowExplanation answer = await table.ExplainAsync(query, cancellationToken);
+            string decidedBy = $"Decided by table {answer.Table}, chain {answer.Chain}, {(answer.Handle is { } h ? $"rule handle {h}" : "its policy")}.";
+            return new UiFlowExplanation(answer.Passes, answer.Decision, [decidedBy, .. answer.Notes]);
         }
-        catch (Exception e) when (e is FirewallException or NamespaceException)
+        catch (Exception e) when (e is FirewallException or NamespaceException or NetlinkException)
         {
             return new UiFlowExplanation(false, $"The live ruleset could not be read: {e.Message}", []);
         }

@@ -147,7 +147,7 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await NavAsync(page, "Firewall");
         await WaitInteractiveAsync(page);
         await Assertions.Expect(page.GetByTestId("firewall-backend")).ToHaveTextAsync("Backend: firewalld");
-        await Assertions.Expect(page.GetByTestId("explain-firewalld")).ToContainTextAsync("does not name firewalld's zone or policy yet");
+        await Assertions.Expect(page.GetByTestId("explain-firewalld")).ToContainTextAsync("the answer names its zone or policy");
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class FirewalldExplainerTests
         Assert.False(verdict.Accepted);
         Assert.Equal("policy appliance-stacks", verdict.DecidedBy);
         Assert.Contains("destination address=\"10.88.1.0/24\" reject", verdict.Rule);
+        Assert.StartsWith("none by design", verdict.Fix);
     }
 
     [Fact]
@@ -53,6 +54,10 @@ public sealed class FirewalldExplainerTests
         Assert.False(wan.Accepted);
         Assert.Equal("zone public", wan.DecidedBy);
         Assert.Contains("published only to lan", wan.Explanation);
+        Assert.Null(lan.Fix);
+        Assert.StartsWith("if 203.0.113.10 should reach it, widen the exposure of port 8080/tcp of stack", wan.Fix);
+        Assert.Contains("Fix: if 203.0.113.10 should reach it", string.Join("\n", wan.ToFlowExplanation(
+            new Appliance.Netfilter.Inspection.FlowQuery(IPAddress.Parse("203.0.113.10"), IPAddress.Parse("203.0.113.1"), 8080, TransportProtocol.Tcp)).Notes));
     }
 
     [Fact]
