@@ -63,7 +63,10 @@ public sealed partial class DaemonBackend
             try
             {
                 live = await table.ListOwnTableTextAsync(cancellationToken) ?? "";
-                findings.AddRange((await table.FindForeignBlockersAsync(cancellationToken)).Select(b => new FirewallFinding($"{b.Family} {b.Table}", b.Chain,
+                // Under firewalld its own table is no foreign blocker: Appliance's zone and policies get its traffic through.
+                bool underFirewalld = firewall.Backend is FirewalldBackend;
+                findings.AddRange((await table.FindForeignBlockersAsync(cancellationToken))
+                    .Where(b => !(underFirewalld && b.Family == "inet" && b.Table == "firewalld")).Select(b => new FirewallFinding($"{b.Family} {b.Table}", b.Chain,
                     b.Handle is { } handle ? $"rule handle {handle}" : $"hook {b.Hook}, priority {b.Priority}, policy drop", b.Problem, b.Fix)));
             }
             catch (Exception e) when (e is FirewallException or NamespaceException)
