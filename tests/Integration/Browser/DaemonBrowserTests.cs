@@ -256,7 +256,7 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
     }
 
     /// <summary>A launcher that runs Debian's Chromium inside the box's laptop namespace (Playwright talks to it over a pipe).</summary>
-    private static async Task<string> ChromiumOnTheLaptopAsync(TestBox box)
+    internal static async Task<string> ChromiumOnTheLaptopAsync(TestBox box)
     {
         string path = Path.Combine(box.TempDir, "chromium-on-laptop");
         await File.WriteAllTextAsync(path, $"#!/bin/sh\nexec ip netns exec {box.Laptop.NamespaceName} /usr/bin/chromium \"$@\"\n");
@@ -264,7 +264,7 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         return path;
     }
 
-    private static async Task WaitInteractiveAsync(IPage page, Func<string> diagnose)
+    internal static async Task WaitInteractiveAsync(IPage page, Func<string> diagnose)
     {
         try
         {
@@ -276,12 +276,12 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         }
     }
 
-    private static Task NavAsync(IPage page, string name)
+    internal static Task NavAsync(IPage page, string name)
         => page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
 
     private static Task ShotAsync(IPage page, string name, bool fullPage = false)
         => page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "daemon-" + name + ".png"), FullPage = fullPage });
 
     [GeneratedRegex(@"setup token: (\S+)")]
-    private static partial Regex SetupToken();
+    internal static partial Regex SetupToken();
 }
