@@ -74,6 +74,7 @@ public sealed class DaemonFootprintComparison : IComparison
         (Usage a1, Usage p1) = (Usage.Of(daemon.Id), Usage.Of(podman.Id));
         Row("start to serving /api/health, no stacks (median of 3)", $"{Median(starts):0} ms", "", "< 1 s with 20 stacks");
         Row("idle RSS, no stacks", Mb(a1.RssKb), Mb(p1.RssKb), "");
+        Console.WriteLine(Breakdown(daemon.Id));
         Row($"idle CPU over {window} s, no stacks", Cpu(a0, a1, window), Cpu(p0, p1, window), "< 1 %");
         Console.WriteLine($"load average after idle: {Load()}");
 
@@ -90,6 +91,7 @@ public sealed class DaemonFootprintComparison : IComparison
         a1 = Usage.Of(daemon.Id);
         p1 = Usage.Of(podman.Id);
         Row("idle RSS, 5 stacks (17 services, exec check every 30 s)", Mb(a1.RssKb), Mb(p1.RssKb) + " (no containers)", "< 80 MB");
+        Console.WriteLine(Breakdown(daemon.Id));
         Row($"idle CPU over {window} s, 5 stacks (incl. its runc exec children)", $"{Cpu(a0, a1, window)} ({CpuWithChildren(a0, a1, window)})", Cpu(p0, p1, window), "< 1 %");
         Console.WriteLine($"load average after 5-stack idle: {Load()}");
         await StopAsync(podman);
@@ -123,8 +125,13 @@ public sealed class DaemonFootprintComparison : IComparison
         for (int run = 0; run < 3; run++)
         {
             await StopAsync(daemon);
+            DateTimeOffset spawned = DateTimeOffset.UtcNow;
             (daemon, double ms) = await StartAsync(box, daemonPath, state, socket);
             starts.Add(ms);
+            using var after = new DaemonClient(socket);
+            EventResponse[] events = await after.GetAsync<EventResponse[]>("api/daemon/events?max=20", cancellationToken);
+            EventResponse? firewall = events.Where(e => e.Time >= spawned && e.Kind == "firewall").MinBy(e => e.Time);
+            Console.WriteLine($"20 stacks: serving after {ms:0} ms; firewall applied {(firewall is null ? "?" : $"{(firewall.Time - spawned).TotalMilliseconds:0} ms")} after spawn");
         }
         Row("start to serving /api/health, 20 stacks (32 containers) running (median of 3)", $"{Median(starts):0} ms ({string.Join(", ", starts.Select(s => s.ToString("0", CultureInfo.InvariantCulture)))})", "", "< 1 s");
         await Task.Delay(TimeSpan.FromSeconds(40), cancellationToken);
@@ -132,6 +139,7 @@ public sealed class DaemonFootprintComparison : IComparison
         await Task.Delay(TimeSpan.FromSeconds(window), cancellationToken);
         a1 = Usage.Of(daemon.Id);
         Row("idle RSS, 20 stacks", Mb(a1.RssKb), "", "");
+        Console.WriteLine(Breakdown(daemon.Id));
         Row($"idle CPU over {window} s, 20 stacks (with children)", $"{Cpu(a0, a1, window)} ({CpuWithChildren(a0, a1, window)})", "", "");
         Console.WriteLine($"load average at the end: {Load()}");
         await StopAsync(daemon);
@@ -145,7 +153,8 @@ public sealed class DaemonFootprintComparison : IComparison
         }
     }
 
-    /// <summary>A stack of <paramref name="services"/> busybox httpd services, each checked by fetching its page.</summary>
+    /// <summary>A stack of <paramref name="services"/> busybox httpd services, each checked by fetching its page. httpd as PID 1
+    /// ignores SIGTERM: a 1 s grace period keeps redeploys and the teardown short.</summary>
     private static string StackFile(LocalRegistry registry, string name, int services, string interval)
     {
         var yaml = new StringBuilder($"name: {name}\nservices:\n");
@@ -156,6 +165,7 @@ public sealed class DaemonFootprintComparison : IComparison
                     image: {registry.Reference(TestImages.Busybox)}
                     command: ["sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
                     restart: always
+                    stop_grace_period: 1s
                     healthcheck:
                       test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
                       interval: {interval}
@@ -258,6 +268,29 @@ public sealed class DaemonFootprintComparison : IComparison
             await Command.RunAsync("umount", "-l", point);
         }
     };
+
+    /// <summary>Where the resident memory is: anonymous, file-backed, shared (the JIT's W^X double mapping), threads, biggest mappings.</summary>
+    private static string Breakdown(int pid)
+    {
+        string[] status = File.ReadAllLines($"/proc/{pid}/status");
+        string Field(string name) => status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Split(':')[1].Trim();
+        var byMapping = new Dictionary<string, long>();
+        string current = "[anon]";
+        foreach (string line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length > 0 && parts[0].Contains('-', StringComparison.Ordinal) && !parts[0].EndsWith(':'))
+            {
+                current = parts.Length >= 6 ? Path.GetFileName(parts[5]) : "[anon]";
+            }
+            else if (parts is ["Rss:", var kb, ..])
+            {
+                byMapping[current] = byMapping.GetValueOrDefault(current) + long.Parse(kb, CultureInfo.InvariantCulture);
+            }
+        }
+        string top = string.Join(", ", byMapping.OrderByDescending(m => m.Value).Take(12).Select(m => $"{m.Key} {m.Value / 1024.0:0.0}"));
+        return $"  RssAnon {Field("RssAnon")}, RssFile {Field("RssFile")}, RssShmem {Field("RssShmem")}, threads {Field("Threads")}; MB by mapping: {top}";
+    }
 
     private static string Load() => File.ReadAllText("/proc/loadavg").Trim();
 
