@@ -88,7 +88,11 @@ public sealed partial class StackEngine
     public IReadOnlyList<string> ListStacks() => DeployedStack.LoadAll(_options).Select(s => s.Name).ToList();
 
     /// <summary>Each service's container as it is now; all stacks when <paramref name="stack"/> is null.</summary>
-    public async Task<IReadOnlyList<ServiceStatus>> PsAsync(string? stack = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ServiceStatus>> PsAsync(string? stack = null, CancellationToken cancellationToken = default) =>
+        PsAsync(stack, services: null, cancellationToken);
+
+    /// <summary>As above, for only <paramref name="services"/> of the stack(s) when given (each container is one `runc state`).</summary>
+    public async Task<IReadOnlyList<ServiceStatus>> PsAsync(string? stack, IReadOnlyCollection<string>? services, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<DeployedStack> stacks = stack is null
             ? DeployedStack.LoadAll(_options)
@@ -96,7 +100,7 @@ public sealed partial class StackEngine
         var rows = new List<ServiceStatus>();
         foreach (DeployedStack deployed in stacks)
         {
-            foreach (DeployedService service in deployed.Services)
+            foreach (DeployedService service in deployed.Services.Where(s => services is null || services.Contains(s.Name)))
             {
                 ContainerState? state = await _runtime.InspectAsync(service.ContainerId, cancellationToken);
                 rows.Add(new ServiceStatus(deployed.Name, service.Name, service.ContainerId,

@@ -43,7 +43,8 @@ public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, 
         {
             return null;
         }
-        StackObservation observed = await runtime.InspectAsync(stack, cancellationToken);
+        // Only this service and its dependencies: each container inspected costs a `runc state` process, every check.
+        StackObservation observed = await runtime.InspectAsync(stack, [service, .. definition.DependsOn], cancellationToken);
         ObservedService? container = observed.Services.FirstOrDefault(s => s.Service == service);
         if (container is not { State: ContainerState.Running })
         {

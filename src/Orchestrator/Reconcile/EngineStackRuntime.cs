@@ -18,11 +18,14 @@ public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime run
     public Task<IReadOnlyList<string>> ListStacksAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(engine.ListStacks());
 
-    public async Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default)
+    public Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default) =>
+        InspectAsync(stack, services: null, cancellationToken);
+
+    public async Task<StackObservation> InspectAsync(string stack, IReadOnlyCollection<string>? services, CancellationToken cancellationToken = default)
     {
         try
         {
-            IReadOnlyList<ServiceStatus> rows = await engine.PsAsync(stack, cancellationToken);
+            IReadOnlyList<ServiceStatus> rows = await engine.PsAsync(stack, services, cancellationToken);
             return new StackObservation(stack, [.. rows.Select(r => new ObservedService(r.Service, Map(r), r.ContainerId, r.ExitCode, r.StartedAt, r.Address))]);
         }
         catch (StackNotFoundException)

@@ -12,6 +12,14 @@ public interface IStackRuntime
 
     Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default);
 
+    /// <summary>As <see cref="InspectAsync(string, CancellationToken)"/>, for only <paramref name="services"/> of the stack (a health
+    /// check looks at its service and what that depends on: on runc, each container inspected is a `runc state` process).</summary>
+    async Task<StackObservation> InspectAsync(string stack, IReadOnlyCollection<string> services, CancellationToken cancellationToken = default)
+    {
+        StackObservation all = await InspectAsync(stack, cancellationToken);
+        return all with { Services = [.. all.Services.Where(s => services.Contains(s.Service))] };
+    }
+
     /// <summary>Converges the stack to <paramref name="deployment"/> like <c>compose up</c>: creates what is missing, recreates
     /// services whose definition changed, removes services no longer defined, leaves the rest running untouched. Volumes stay.</summary>
     Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default);

@@ -63,6 +63,15 @@ public class HealthSupervisorTests : IAsyncLifetime
     private async Task<IReadOnlyList<ApplianceEventRecord>> EventsAsync() => await _events.RecentAsync("gitlab", 1000);
 
     [Fact]
+    public async Task Check_InspectsOnlyTheServiceAndItsDependencies()
+    {
+        await TickAsync();
+        // Each container inspected is a `runc state` process on every check: postgresql's check looks at postgresql alone.
+        Assert.Equal(["gitlab: postgresql", "gitlab: gitlab,postgresql,redis"], _runtime.ScopedInspections);
+        Assert.Equal(HealthStatus.Healthy, _supervisor.Monitor.Get("gitlab", "postgresql")!.Health.Status);
+    }
+
+    [Fact]
     public async Task Unhealthy_IsRestarted_WithBackoff_AndRecovers()
     {
         for (int i = 0; i < 3; i++)

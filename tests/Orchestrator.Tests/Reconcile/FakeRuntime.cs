@@ -29,6 +29,16 @@ public sealed class FakeRuntime : IStackRuntime, IStackModelReader
     public Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default) =>
         Task.FromResult(new StackObservation(stack, Stacks.TryGetValue(stack, out var s) ? [.. s.Services.Values] : []));
 
+    /// <summary>The services each scoped inspection asked for, as "stack: a,b".</summary>
+    public List<string> ScopedInspections { get; } = [];
+
+    public async Task<StackObservation> InspectAsync(string stack, IReadOnlyCollection<string> services, CancellationToken cancellationToken = default)
+    {
+        ScopedInspections.Add($"{stack}: {string.Join(',', services)}");
+        StackObservation all = await InspectAsync(stack, cancellationToken);
+        return all with { Services = [.. all.Services.Where(s => services.Contains(s.Service))] };
+    }
+
     public Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default)
     {
         Calls.Add($"up {deployment.Stack} v{deployment.Version}");
