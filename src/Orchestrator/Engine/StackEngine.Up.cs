@@ -235,7 +235,7 @@ public sealed partial class StackEngine
 
         new DeployedStack(name, stack.File,
             stack.Services.Select(s => new DeployedService(s.Name, ContainerId(name, s.Name), s.Image, subnet.Addresses[s.Name].ToString(),
-                s.DependsOn.Select(d => d.Service).ToList(), s.StopGracePeriod.TotalSeconds)).ToList(),
+                s.DependsOn.Select(d => d.Service).ToList(), s.StopGracePeriod.TotalSeconds, s.StopSignal)).ToList(),
             stack.Volumes.Select(v => v.StorageName).ToList()).Save(_options);
     }
 
