@@ -32,7 +32,7 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
         // Stacks with an exit not yet looked at; "" stands for "maybe any" (the watch overflowed).
         var exited = new HashSet<string>(StringComparer.Ordinal);
         var wake = new SemaphoreSlim(0);
-        Task watch = WatchExitsAsync(runtime, exited, wake, stoppingToken);
+        _ = WatchExitsAsync(runtime, exited, wake, stoppingToken);
         bool atStart = true;
         TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         DateTimeOffset fullDue = time.GetUtcNow();
@@ -79,10 +79,6 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
                 DaemonLog.ReconcileFailed(logger, e);
                 fullDue = time.GetUtcNow() + options.ReconcileInterval;
             }
-            if (watch.IsCompleted && !stoppingToken.IsCancellationRequested)
-            {
-                await watch; // surfaces why the watch ended
-            }
             TimeSpan wait = fullDue - time.GetUtcNow();
             await WaitAsync(wake, wait < MinimumWait ? MinimumWait : wait, time, stoppingToken);
         }
@@ -120,6 +116,12 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // the daemon stops
+        }
+        catch (Exception e)
+        {
+            DaemonLog.ExitWatchFailed(logger, e);
+            await events.PublishAsync(EventKind.Alert, null, null, "the exit watch failed; exited containers are noticed at the periodic pass only",
+                e.Message, CancellationToken.None);
         }
     }
 
