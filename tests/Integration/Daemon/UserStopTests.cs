@@ -43,12 +43,14 @@ public sealed class UserStopTests(RegistryFixture fixture)
         using DaemonEngine engine = DaemonEngine.Open(box);
         using (DaemonClient client = daemon.Client())
         {
-            foreach (string service in new[] { "always", "unless" })
-            {
-                OperationResponse stopped = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, $"api/daemon/stacks/us/services/{service}/stop", null);
-                Assert.True(stopped.Succeeded, stopped.Message);
-                Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("us", service)).Status);
-            }
+            // always through the API, unless-stopped through the CLI (`appliance stack stop NAME SERVICE`).
+            OperationResponse stopped = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/us/services/always/stop", null);
+            Assert.True(stopped.Succeeded, stopped.Message);
+            CommandResult cli = (await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "stack", "stop", "us", "unless", "--daemon-socket", daemon.SocketPath]))
+                .EnsureSuccess();
+            Assert.Contains("'us/unless' stopped", cli.Stdout);
+            Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("us", "always")).Status);
+            Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("us", "unless")).Status);
             // What must not happen has no event to wait for: watch for 3 s, longer than a restart would take (the stops wake a pass
             // through the exit watch, passes run every 1 s, the first restart's backoff is 1 s).
             await Task.Delay(TimeSpan.FromSeconds(3));
