@@ -63,7 +63,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
         daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "1"], deployTimeoutSeconds: 60);
         using (DaemonClient client = daemon.Client())
         {
-            await Poll.UntilAsync(async () => (await engine.InspectAsync("us", "always")).Status == ContainerStatus.Running, Deadline,
+            await Poll.UntilAsync(async () => await StatusAsync(engine, "us", "always") == ContainerStatus.Running, Deadline,
                 () => $"always did not come back after the daemon restarted. Events:\n{Describe(EventsAsync(client, "us").Result)}\nDaemon:\n{daemon.Process.Output}");
             EventResponse back = Assert.Single(await EventsAsync(client, "us"), e => e.Service == "always" && e.Message == "started after the daemon started");
             Assert.Contains("even after a user stopped it", back.Reason);
@@ -73,7 +73,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
 
             OperationResponse started = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/us/services/unless/start", null);
             Assert.True(started.Succeeded, started.Message);
-            Assert.Equal(ContainerStatus.Running, (await engine.InspectAsync("us", "unless")).Status);
+            Assert.Equal(ContainerStatus.Running, await StatusAsync(engine, "us", "unless"));
         }
     }
 
@@ -96,7 +96,9 @@ public sealed class UserStopTests(RegistryFixture fixture)
 
         var clock = Stopwatch.StartNew();
         Process.GetProcessById(before.Pid).Kill(); // the container's process, started by this test's daemon
-        await Poll.UntilAsync(async () => await engine.InspectAsync("ew", "app") is { Status: ContainerStatus.Running } now && now.Created > before.Created,
+        // Through `ps`: in the middle of a restart runc briefly knows no container by that id.
+        await Poll.UntilAsync(async () => (await engine.Engine.PsAsync("ew")).Single(r => r.Service == "app") is { Status: ContainerStatus.Running } now
+                && now.StartedAt > before.Created,
             TimeSpan.FromSeconds(20), () => $"app was not restarted within 20 s. Events:\n{Describe(EventsAsync(client, "ew").Result)}\nDaemon:\n{daemon.Process.Output}");
         TimeSpan took = clock.Elapsed;
 
@@ -130,6 +132,10 @@ public sealed class UserStopTests(RegistryFixture fixture)
         Assert.True(usr1 < TimeSpan.FromSeconds(3), $"usr1 took {usr1.TotalSeconds:0.0} s to stop");
         Assert.Equal(0, (await engine.InspectAsync("gr", "usr1")).ExitCode);
     }
+
+    /// <summary>Through `ps`: in the middle of a restart runc briefly knows no container by that id (ps says stopped then).</summary>
+    private static async Task<ContainerStatus> StatusAsync(DaemonEngine engine, string stack, string service) =>
+        (await engine.Engine.PsAsync(stack)).Single(r => r.Service == service).Status;
 
     private static async Task<TimeSpan> TimedStopAsync(DaemonClient client, string stack, string service)
     {
