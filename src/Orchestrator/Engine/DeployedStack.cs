@@ -39,7 +39,9 @@ internal sealed record DeployedStack(string Name, string File, IReadOnlyList<Dep
 }
 
 /// <summary>One service of a <see cref="DeployedStack"/>.</summary>
-internal sealed record DeployedService(string Name, string ContainerId, string Image, string Address, IReadOnlyList<string> DependsOn, double StopGraceSeconds);
+/// <param name="StopSignal">The service's <c>stop_signal</c>; null (files written before it was kept) means SIGTERM.</param>
+internal sealed record DeployedService(string Name, string ContainerId, string Image, string Address, IReadOnlyList<string> DependsOn, double StopGraceSeconds,
+    string? StopSignal = null);
 
 /// <summary>The IPAM allocations on disk (STATE/engine/ipam.json), so a redeploy keeps subnets and addresses.</summary>
 internal static class IpamFile

@@ -6,8 +6,8 @@ namespace Appliance.Orchestrator.Engine;
 public sealed partial class StackEngine
 {
     /// <summary>
-    /// Takes a stack down in reverse dependency order: each container stopped (SIGTERM, its grace
-    /// period, SIGKILL) and removed with its rootfs, veth and namespace; then the bridge and the
+    /// Takes a stack down in reverse dependency order: each container stopped (its stop_signal, its
+    /// stop_grace_period, SIGKILL) and removed with its rootfs, veth and namespace; then the bridge and the
     /// stack's addresses (unless <paramref name="keepAddresses"/>: the stack is about to be brought up again and keeps
     /// its subnet and container addresses); volumes only with <paramref name="removeVolumes"/>. Keeps going after a
     /// failure and throws one <see cref="StackTeardownException"/> listing all of them.
@@ -43,7 +43,7 @@ public sealed partial class StackEngine
                 {
                     if (await _runtime.InspectAsync(id, cancellationToken) is not null)
                     {
-                        await _runtime.StopAsync(id, TimeSpan.FromSeconds(service.StopGraceSeconds), cancellationToken);
+                        await _runtime.StopAsync(id, TimeSpan.FromSeconds(service.StopGraceSeconds), service.StopSignal, cancellationToken);
                     }
                 });
                 await Try(service.Name, EngineStep.RemoveContainer, id, () => _runtime.RemoveAsync(id, cancellationToken));

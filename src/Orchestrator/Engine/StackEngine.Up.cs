@@ -102,7 +102,7 @@ public sealed partial class StackEngine
     /// <summary>What `down` needs to find a stack's things by name; the addresses once they are allocated.</summary>
     private DeployedStack Record(ResolvedStack stack, StackSubnet? subnet) => new(stack.Name, stack.File,
         stack.Services.Select(s => new DeployedService(s.Name, ContainerId(stack.Name, s.Name), s.Image,
-            subnet?.Addresses[s.Name].ToString() ?? "", s.DependsOn.Select(d => d.Service).ToList(), s.StopGracePeriod.TotalSeconds)).ToList(),
+            subnet?.Addresses[s.Name].ToString() ?? "", s.DependsOn.Select(d => d.Service).ToList(), s.StopGracePeriod.TotalSeconds, s.StopSignal)).ToList(),
         stack.Volumes.Select(v => v.StorageName).ToList());
 
     private async Task<T> StepAsync<T>(IProgress<EngineEvent>? progress, string stack, string? service, EngineStep step, string message, Func<Task<T>> work)
@@ -251,7 +251,6 @@ public sealed partial class StackEngine
             }
             throw;
         }
-
     }
 
     private static string ConditionText(DependencyCondition condition) => condition switch

@@ -1,15 +1,19 @@
 using System.Collections.Concurrent;
 using Appliance.Orchestrator.Reconcile;
+using Appliance.Orchestrator.State;
 
 namespace Appliance.Orchestrator.Health;
 
 /// <summary>
 /// Runs one service's health check and acts on it: probe the running container, feed the result to the
 /// <see cref="HealthMonitor"/>, ask autoheal (with the live state of the service's <c>depends_on</c>), and restart the
-/// container when autoheal says so. Called by <see cref="HealthCheckJob"/> at the check's interval.
+/// container when autoheal says so (under the stack's lock, and never a service a user stopped meanwhile). Called by
+/// <see cref="HealthCheckJob"/> at the check's interval.
 /// </summary>
-public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, HealthMonitor monitor)
+public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, HealthMonitor monitor, StackRepository? stacks = null, StackLocks? locks = null)
 {
+    private readonly StackLocks _locks = locks ?? new StackLocks();
+
     private readonly ConcurrentDictionary<string, StackModel> _models = new(StringComparer.Ordinal);
 
     public HealthMonitor Monitor => monitor;
@@ -70,6 +74,12 @@ public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, 
         AutohealDecision decision = await monitor.DecideAutohealAsync(stack, service, dependencies, definition.Autoheal, cancellationToken);
         if (decision.Action == AutohealAction.Restart)
         {
+            using IDisposable held = await _locks.AcquireAsync(stack, cancellationToken);
+            if (stacks is not null && (await stacks.GetStackAsync(stack, cancellationToken) is not { DesiredState: "running" }
+                || (await stacks.StoppedServicesAsync(stack, cancellationToken)).Contains(service)))
+            {
+                return decision with { Action = AutohealAction.None, Reason = "a user stopped it meanwhile; not restarted" };
+            }
             await runtime.RestartServiceAsync(stack, service, cancellationToken);
             monitor.Started(stack, service, monitor.Now, hasCheck: true);
         }

@@ -19,6 +19,8 @@ public sealed class Deployer(StackRepository stacks, IStackRuntime runtime, Even
         CancellationToken cancellationToken = default)
     {
         using IDisposable gate = await _locks.AcquireAsync(stack, cancellationToken);
+        // A deploy starts every service, as `compose up` does: a user's earlier stops of its services are forgotten.
+        await stacks.ClearStoppedAsync(stack, null, cancellationToken);
         DeploymentRecord deployment = await stacks.BeginAsync(stack, stackFile, parameters, PlanStep.DeployPlan, cancellationToken: cancellationToken);
         await events.PublishAsync(EventKind.Deploy, stack, null, $"deploying version {deployment.Version}",
             deployment.PreviousVersion is int p ? $"update from version {p}" : "new stack", cancellationToken);

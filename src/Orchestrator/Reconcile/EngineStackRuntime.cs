@@ -13,7 +13,7 @@ namespace Appliance.Orchestrator.Reconcile;
 /// as the plans need.
 /// </summary>
 /// <param name="stateDir">The daemon's state dir: stack files are loaded as if they lived there (env_file, bind mounts).</param>
-public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime runtime, string stateDir) : IStackRuntime
+public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IStackRuntime
 {
     public Task<IReadOnlyList<string>> ListStacksAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(engine.ListStacks());
@@ -85,12 +85,15 @@ public sealed class EngineStackRuntime(StackEngine engine, IContainerRuntime run
         }
     }
 
-    public async Task RestartServiceAsync(string stack, string service, CancellationToken cancellationToken = default)
-    {
-        ServiceStatus row = (await engine.PsAsync(stack, cancellationToken)).FirstOrDefault(r => r.Service == service)
-            ?? throw new StackNotFoundException(stack, service);
-        await runtime.RestartAsync(row.ContainerId, TimeSpan.FromSeconds(10), cancellationToken);
-    }
+    public Task RestartServiceAsync(string stack, string service, CancellationToken cancellationToken = default) =>
+        engine.RestartServiceAsync(stack, service, cancellationToken);
+
+    public Task StopServiceAsync(string stack, string service, CancellationToken cancellationToken = default) =>
+        engine.StopServiceAsync(stack, service, cancellationToken);
+
+    public Task StopAsync(string stack, CancellationToken cancellationToken = default) => engine.StopAsync(stack, cancellationToken);
+
+    public IAsyncEnumerable<string?> WatchExitsAsync(CancellationToken cancellationToken = default) => engine.WatchExitsAsync(cancellationToken);
 
     public async Task<ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout,
         CancellationToken cancellationToken = default)

@@ -27,7 +27,17 @@ public interface IStackRuntime
     /// <summary>Stops and removes the stack's containers, network and rules; volumes only if <paramref name="removeVolumes"/>.</summary>
     Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default);
 
+    /// <summary>Stops (if it runs) and runs again the service's container, with the service's stop_signal and stop_grace_period.</summary>
     Task RestartServiceAsync(string stack, string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the service's container (stop_signal, stop_grace_period, SIGKILL) and keeps it; stopped already is fine.</summary>
+    Task StopServiceAsync(string stack, string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops every service of the stack, dependents first; containers, network and rules stay.</summary>
+    Task StopAsync(string stack, CancellationToken cancellationToken = default);
+
+    /// <summary>Names of stacks in which a container exited, as it happens, until cancelled; null means "maybe any": look at all.</summary>
+    IAsyncEnumerable<string?> WatchExitsAsync(CancellationToken cancellationToken = default);
 
     Task<ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken = default);
 }

@@ -13,11 +13,16 @@ public interface IContainerRuntime
     /// <summary>Runs the process of a created container.</summary>
     Task StartAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>SIGTERM, then SIGKILL once <paramref name="gracePeriod"/> has passed; returns when it is stopped.</summary>
-    Task<ContainerState> StopAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
+    /// <summary><paramref name="stopSignal"/> (SIGTERM when null), then SIGKILL once <paramref name="gracePeriod"/> has passed;
+    /// returns when it is stopped.</summary>
+    Task<ContainerState> StopAsync(string id, TimeSpan gracePeriod, string? stopSignal = null, CancellationToken cancellationToken = default);
 
     /// <summary>Stops it if it runs (as <see cref="StopAsync"/>), then runs it again from the same bundle; its log goes on.</summary>
-    Task RestartAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default);
+    Task RestartAsync(string id, TimeSpan gracePeriod, string? stopSignal = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Ids of containers whose process exited, as their monitor records it, from now on until cancelled; no polling.
+    /// A null id means exits may have been missed (the watch overflowed): look at every container.</summary>
+    IAsyncEnumerable<string?> WatchExitsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Kills what still runs and removes the container, its monitor and its bundle (logs included). Missing is fine.</summary>
     Task RemoveAsync(string id, CancellationToken cancellationToken = default);

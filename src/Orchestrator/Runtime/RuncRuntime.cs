@@ -104,7 +104,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
     }
 
-    public async Task<ContainerState> StopAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    public async Task<ContainerState> StopAsync(string id, TimeSpan gracePeriod, string? stopSignal = null, CancellationToken cancellationToken = default)
     {
         ContainerState state = await InspectAsync(id, cancellationToken) ?? throw new ContainerNotFoundException(id);
         if (state.Status is ContainerStatus.Stopped)
@@ -113,7 +113,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
         if (state.Status is ContainerStatus.Running or ContainerStatus.Paused)
         {
-            await KillAsync(id, "TERM", cancellationToken);
+            await KillAsync(id, stopSignal ?? "SIGTERM", cancellationToken);
             if (await WaitForExitFileAsync(id, gracePeriod, cancellationToken))
             {
                 return await InspectAsync(id, cancellationToken) ?? throw new ContainerNotFoundException(id);
@@ -156,12 +156,12 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
     }
 
-    public async Task RestartAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    public async Task RestartAsync(string id, TimeSpan gracePeriod, string? stopSignal = null, CancellationToken cancellationToken = default)
     {
         ContainerState state = await InspectAsync(id, cancellationToken) ?? throw new ContainerNotFoundException(id);
         if (state.Status is ContainerStatus.Running or ContainerStatus.Paused)
         {
-            await StopAsync(id, gracePeriod, cancellationToken);
+            await StopAsync(id, gracePeriod, stopSignal, cancellationToken);
         }
         ToolRunner.Result deleted = await RuncAsync(["delete", "--force", id], cancellationToken);
         if (deleted.ExitCode != 0 && !IsGone(deleted))

@@ -109,5 +109,14 @@ public static class CoreSchema
         new(Module, 2, "schedules remember when they were registered (misfire policy after downtime)", """
             ALTER TABLE schedules ADD COLUMN created_at TEXT;
             """),
+        new(Module, 3, "services a user stopped (unless-stopped and restart policies leave them down, across daemon restarts and reboots)", """
+            CREATE TABLE service_stops (
+                stack TEXT NOT NULL,
+                service TEXT NOT NULL,
+                stopped_at TEXT NOT NULL,
+                stopped_by TEXT NOT NULL,
+                PRIMARY KEY (stack, service)
+            );
+            """),
     ];
 }

@@ -8,7 +8,7 @@ namespace Appliance.Orchestrator.State;
 /// Stacks (desired state) and their deployments (history and plans) in the state database. Every change of a plan's
 /// progress is committed before the step it announces runs, so a restarted daemon knows where a plan stopped.
 /// </summary>
-public sealed class StackRepository(IStateStore store, TimeProvider? timeProvider = null)
+public sealed partial class StackRepository(IStateStore store, TimeProvider? timeProvider = null)
 {
     private const string DeploymentColumns =
         "id, stack, version, stack_file, parameters, status, plan, step, previous_version, error, created_at, finished_at";
@@ -157,7 +157,7 @@ public sealed class StackRepository(IStateStore store, TimeProvider? timeProvide
             foreach (string sql in new[]
             {
                 "DELETE FROM stacks WHERE name = $s", "DELETE FROM containers WHERE stack = $s", "DELETE FROM networks WHERE stack = $s",
-                "DELETE FROM addresses WHERE stack = $s", "DELETE FROM schedules WHERE stack = $s",
+                "DELETE FROM addresses WHERE stack = $s", "DELETE FROM schedules WHERE stack = $s", "DELETE FROM service_stops WHERE stack = $s",
                 "UPDATE deployments SET status = 'superseded' WHERE stack = $s AND status = 'active'",
             })
             {

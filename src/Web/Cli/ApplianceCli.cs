@@ -29,7 +29,7 @@ public static class ApplianceCli
         yield return ServeCommand.Create();
         yield return EventsCommand.Create(Socket);
         Command stack = StackCommand.Create();
-        foreach (Command verb in StackListCommand.Create(Socket))
+        foreach (Command verb in StackListCommand.Create(Socket).Concat(StackControlCommand.Create(Socket)))
         {
             stack.Subcommands.Add(verb);
         }

@@ -94,34 +94,46 @@ public static partial class DaemonApi
             return Results.Json(list);
         });
 
-        api.MapPost("/stacks/{name}/services/{service}/start", async (string name, string service, HttpContext context, IServiceProvider services,
-            StackRepository stacks, EventLog events, StackLocks locks, CancellationToken ct) =>
+        // A user's stop is remembered (restart policies, autoheal and reconcile leave it down) until a user's start; see StackControl.
+        api.MapPost("/stacks/{name}/services/{service}/{operation}", async (string name, string service, string operation, HttpContext context,
+            IServiceProvider services, CancellationToken ct) =>
         {
             if (!StackName().IsMatch(name))
             {
                 return BadStackName(name);
             }
-            if (services.GetService<IStackRuntime>() is not { } runtime)
+            if (operation is not ("start" or "stop"))
+            {
+                return Results.Json(new ErrorResponse($"'{operation}' is not a service operation; use start or stop"), statusCode: StatusCodes.Status404NotFound);
+            }
+            if (services.GetService<StackControl>() is not { } control)
             {
                 return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-            using IDisposable held = await locks.AcquireAsync(name, ct);
-            if (await stacks.GetStackAsync(name, ct) is not { DesiredState: "running" } stack)
+            ControlResult result = operation == "start"
+                ? await control.StartServiceAsync(name, service, Caller(context), ct)
+                : await control.StopServiceAsync(name, service, Caller(context), ct);
+            return Outcome(name, result);
+        });
+
+        api.MapPost("/stacks/{name}/{operation}", async (string name, string operation, HttpContext context, IServiceProvider services, CancellationToken ct) =>
+        {
+            if (!StackName().IsMatch(name))
             {
-                return Results.Json(new ErrorResponse($"there is no running stack '{name}'; deploy or start the stack first"), statusCode: StatusCodes.Status404NotFound);
+                return BadStackName(name);
             }
-            ObservedService? container = (await runtime.InspectAsync(name, ct)).Services.FirstOrDefault(s => s.Service == service);
-            if (container is null || container.State == ContainerState.Missing)
+            if (operation is not ("start" or "stop" or "restart"))
             {
-                return Results.Json(new ErrorResponse($"stack '{name}' has no container of a service '{service}'"), statusCode: StatusCodes.Status404NotFound);
+                return Results.Json(new ErrorResponse($"'{operation}' is not a stack operation; use start, stop or restart"), statusCode: StatusCodes.Status404NotFound);
             }
-            if (container.State == ContainerState.Running)
+            if (services.GetService<StackControl>() is not { } control)
             {
-                return Results.Json(new OperationResponse(true, name, stack.Version, $"'{name}/{service}' already runs"));
+                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-            await runtime.RestartServiceAsync(name, service, ct);
-            await events.PublishAsync(EventKind.Restart, name, service, "started", "by " + Caller(context), ct);
-            return Results.Json(new OperationResponse(true, name, stack.Version, $"'{name}/{service}' started"));
+            ControlResult result = operation == "stop"
+                ? await control.StopStackAsync(name, Caller(context), ct)
+                : await control.StartStackAsync(name, Caller(context), restart: operation == "restart", ct);
+            return Outcome(name, result);
         });
 
         api.MapGet("/stacks/{name}/deployments", async (string name, StackRepository stacks, CancellationToken ct) =>
@@ -191,6 +203,10 @@ public static partial class DaemonApi
         });
         return app;
     }
+
+    private static IResult Outcome(string stack, ControlResult result) => result.Succeeded
+        ? Results.Json(new OperationResponse(true, stack, result.Version, result.Message))
+        : Results.Json(new ErrorResponse(result.Message), statusCode: StatusCodes.Status404NotFound);
 
     private static ServiceSummary Summary(ObservedService service, ServiceHealthSnapshot? health) => new(
         service.Service, service.State.ToString().ToLowerInvariant(), health?.Health.Status.ToWire() ?? "none", service.ExitCode,

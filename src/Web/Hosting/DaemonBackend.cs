@@ -128,18 +128,12 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
                 case "remove":
                     DeployResult removed = await _deployer.RemoveAsync(stack, removeVolumes, cancellationToken);
                     return OperationResult.Ok($"'{stack}' {removed.Message}" + (removeVolumes ? " with its volumes." : "; its volumes were kept."));
-                case "stop":
-                    await _stacks.SetDesiredStateAsync(stack, "stopped", cancellationToken);
-                    await _runtime.DownAsync(stack, removeVolumes: false, cancellationToken);
-                    await _events.PublishAsync(EventKind.Deploy, stack, null, "stopped", "by a user; volumes kept", cancellationToken);
-                    return OperationResult.Ok($"'{stack}' stopped; it stays stopped until you start it.");
-                case "start" or "restart":
-                    StackRecord current = await _stacks.GetStackAsync(stack, cancellationToken)
-                        ?? throw new StateConflictException($"there is no stack '{stack}'");
-                    await _stacks.SetDesiredStateAsync(stack, "running", cancellationToken);
-                    await _runtime.UpAsync(new StackDeployment(current.Name, current.Version, current.StackFile, current.Parameters), cancellationToken);
-                    await _events.PublishAsync(EventKind.Restart, stack, null, operation == "start" ? "started" : "restarted", "by a user", cancellationToken);
-                    return OperationResult.Ok($"'{stack}' {(operation == "start" ? "started" : "restarted")}.");
+                case "stop" or "start" or "restart":
+                    StackControl control = services.GetRequiredService<StackControl>();
+                    ControlResult result = operation == "stop"
+                        ? await control.StopStackAsync(stack, "a user (web UI)", cancellationToken)
+                        : await control.StartStackAsync(stack, "a user (web UI)", restart: operation == "restart", cancellationToken);
+                    return result.Succeeded ? OperationResult.Ok(result.Message + ".") : OperationResult.Fail(result.Message);
                 default:
                     return OperationResult.Fail($"'{operation}' is not available yet; use remove, stop, start or restart (updates come with the image update check).");
             }

@@ -17,4 +17,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 9005, Level = LogLevel.Information, Message = "Resumed plan of '{Stack}': {Message}")]
     public static partial void Resumed(ILogger logger, string stack, string message);
+
+    [LoggerMessage(EventId = 9006, Level = LogLevel.Error, Message = "The exit watch failed; exited containers are noticed by the periodic reconcile pass only")]
+    public static partial void ExitWatchFailed(ILogger logger, Exception exception);
 }

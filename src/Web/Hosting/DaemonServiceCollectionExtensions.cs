@@ -45,7 +45,7 @@ public static class DaemonServiceCollectionExtensions
             sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<IImageStore>(), sp.GetRequiredService<NetworkManager>(),
             sp.GetRequiredService<IStackFirewall>()));
         services.AddSingleton<IStackRuntime>(sp =>
-            new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), sp.GetRequiredService<IContainerRuntime>(), options.StateDir));
+            new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir));
     }
 
     public static IServiceCollection AddApplianceDaemon(this IServiceCollection services, DaemonOptions options)
@@ -74,11 +74,12 @@ public static class DaemonServiceCollectionExtensions
             ? new ContainerProbe(runtime, options.NetworkNamespacePath is { } ns ? new NetworkNamespace(ns) : null, sp.GetRequiredService<TimeProvider>())
             : null!);
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
-            ? new HealthSupervisor(runtime, sp.GetRequiredService<IHealthProbe>(), sp.GetRequiredService<HealthMonitor>())
+            ? new HealthSupervisor(runtime, sp.GetRequiredService<IHealthProbe>(), sp.GetRequiredService<HealthMonitor>(),
+                sp.GetRequiredService<StackRepository>(), sp.GetRequiredService<StackLocks>())
             : null!);
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
             ? new ScheduleRunner(sp.GetRequiredService<IStateStore>(), runtime, sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<IImageUpdateChecker>())
+                sp.GetService<IImageUpdateChecker>(), sp.GetRequiredService<StackRepository>(), sp.GetRequiredService<StackLocks>())
             : null!);
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is not null
             ? new SupervisionScheduler(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<HealthSupervisor>(),
@@ -94,6 +95,9 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
             ? new Reconciler(sp.GetRequiredService<StackRepository>(), runtime, sp.GetRequiredService<IStackModelReader>(), sp.GetRequiredService<EventLog>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<StackLocks>())
+            : null!);
+        services.AddSingleton(sp => sp.GetService<IStackRuntime>() is { } runtime
+            ? new StackControl(sp.GetRequiredService<StackRepository>(), runtime, sp.GetRequiredService<EventLog>(), sp.GetRequiredService<StackLocks>())
             : null!);
         services.AddTransient<HealthCheckJob>();
         services.AddTransient<ScheduledActionJob>();

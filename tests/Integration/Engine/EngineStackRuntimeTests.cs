@@ -12,7 +12,7 @@ public sealed class EngineStackRuntimeTests(RegistryFixture fixture)
     public async Task DaemonSeam_UpInspectRestartExecDown_DrivesTheRealEngine()
     {
         await using EngineTestBed bed = await EngineTestBed.CreateAsync();
-        var seam = new EngineStackRuntime(bed.Engine, bed.Runtime, bed.Box.TempDir);
+        var seam = new EngineStackRuntime(bed.Engine, bed.Box.TempDir);
         const string file = """
             name: seam
             services:

@@ -82,6 +82,29 @@ public sealed class FakeRuntime : IStackRuntime, IStackModelReader
         return Task.CompletedTask;
     }
 
+    public Task StopServiceAsync(string stack, string service, CancellationToken cancellationToken = default)
+    {
+        Calls.Add($"stop {stack}/{service}");
+        var s = Stacks[stack];
+        if (s.Services[service].State == ContainerState.Running)
+        {
+            s.Services[service] = s.Services[service] with { State = ContainerState.Exited, ExitCode = 143 };
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(string stack, CancellationToken cancellationToken = default)
+    {
+        foreach (string service in Stacks[stack].Services.Keys.Order().ToArray())
+        {
+            await StopServiceAsync(stack, service, cancellationToken);
+        }
+    }
+
+    public System.Threading.Channels.Channel<string?> Exits { get; } = System.Threading.Channels.Channel.CreateUnbounded<string?>();
+
+    public IAsyncEnumerable<string?> WatchExitsAsync(CancellationToken cancellationToken = default) => Exits.Reader.ReadAllAsync(cancellationToken);
+
     public Task<ExecResult> ExecAsync(string stack, string service, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Task.FromResult(new ExecResult(0, ""));
 

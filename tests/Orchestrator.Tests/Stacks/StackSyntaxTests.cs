@@ -307,6 +307,35 @@ public sealed class StackSyntaxTests
         Assert.Equal(["web", "www.internal"], web.Aliases);
     }
 
+    [Theory]
+    [InlineData("SIGUSR1", "1m30s", 90)]
+    [InlineData("SIGINT", "500ms", 0.5)]
+    [InlineData("9", "2s", 2)]
+    public void StopSignalAndGracePeriod_ComposeForms(string signal, string grace, double seconds)
+    {
+        ResolvedService web = One($"    stop_signal: {signal}\n    stop_grace_period: {grace}");
+        Assert.Equal(signal, web.StopSignal);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), web.StopGracePeriod);
+    }
+
+    [Fact]
+    public void StopSignalAndGracePeriod_Defaults_SigtermAndTenSeconds()
+    {
+        ResolvedService web = One("");
+        Assert.Equal(("SIGTERM", TimeSpan.FromSeconds(10)), (web.StopSignal, web.StopGracePeriod));
+    }
+
+    [Theory]
+    [InlineData("SIGterm")]
+    [InlineData("SIG1")]
+    [InlineData("TERM")]
+    [InlineData("SIGUSR1X")]
+    public void StopSignal_NotASignal_IsAnError(string signal)
+    {
+        StackTestHelpers.Load($"services:\n  web:\n    image: nginx\n    stop_signal: {signal}\n")
+            .AssertError(4, 18, "services.web.stop_signal", "is not a signal");
+    }
+
     [Fact]
     public void AnchorsAndMergeKeys_ExplicitKeysWin()
     {

@@ -11,11 +11,13 @@ namespace Appliance.Orchestrator.Health.Schedules;
 /// <summary>
 /// Registers schedules in the state database (so their last run survives restarts, for the <see cref="MisfirePolicy"/>)
 /// and runs their actions: restart a service (or all), check for image updates, or run a command in a container.
-/// Every run is an event with its result.
+/// Every run is an event with its result. A restart holds the stack's lock and skips services a user stopped.
 /// </summary>
 public sealed class ScheduleRunner(IStateStore store, IStackRuntime runtime, EventLog events, TimeProvider? timeProvider = null,
-    IImageUpdateChecker? updates = null)
+    IImageUpdateChecker? updates = null, StackRepository? stacks = null, StackLocks? locks = null)
 {
+    private readonly StackLocks _locks = locks ?? new StackLocks();
+
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromHours(1);
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -120,12 +122,19 @@ public sealed class ScheduleRunner(IStateStore store, IStackRuntime runtime, Eve
 
     private async Task<string> RestartAsync(string stack, string? service, CancellationToken cancellationToken)
     {
+        using IDisposable held = await _locks.AcquireAsync(stack, cancellationToken);
         string[] services = service is not null ? [service] : [.. (await runtime.InspectAsync(stack, cancellationToken)).Services.Select(s => s.Service)];
-        foreach (string name in services)
+        IReadOnlySet<string> stopped = stacks is null ? new HashSet<string>()
+            : await stacks.GetStackAsync(stack, cancellationToken) is { DesiredState: "stopped" } ? services.ToHashSet()
+            : await stacks.StoppedServicesAsync(stack, cancellationToken);
+        string[] restarted = [.. services.Where(s => !stopped.Contains(s))];
+        foreach (string name in restarted)
         {
             await runtime.RestartServiceAsync(stack, name, cancellationToken);
         }
-        return $"restarted {string.Join(", ", services)}";
+        string[] skipped = [.. services.Where(stopped.Contains)];
+        return $"restarted {(restarted.Length > 0 ? string.Join(", ", restarted) : "nothing")}" +
+            (skipped.Length > 0 ? $"; not {string.Join(", ", skipped)}: stopped by a user" : "");
     }
 
     private async Task<string> CommandAsync(string stack, ScheduleSpec spec, CancellationToken cancellationToken)

@@ -223,7 +223,7 @@ internal sealed partial class StackParser
                     break;
                 case "stop_signal":
                     string? signal = Text(value, p, "a signal name like SIGTERM");
-                    if (signal is not null && !(signal.StartsWith("SIG", StringComparison.Ordinal) && signal.Length > 3 && signal.Skip(3).All(char.IsAsciiLetterUpper) || signal.All(char.IsAsciiDigit) && signal.Length is > 0 and < 3))
+                    if (signal is not null && !IsSignal(signal))
                     {
                         _d.Error(value.Start, p, $"'{Short(signal)}' is not a signal; expected a name like SIGTERM, SIGINT or SIGQUIT");
                     }
@@ -473,6 +473,12 @@ internal sealed partial class StackParser
         }
         return cpus;
     }
+
+    /// <summary>SIGxxx (upper-case letters, then digits as in SIGUSR1) or a number below 100.</summary>
+    private static bool IsSignal(string text) =>
+        text.StartsWith("SIG", StringComparison.Ordinal) && text.Length > 3 && char.IsAsciiLetterUpper(text[3])
+            && text.Skip(3).SkipWhile(char.IsAsciiLetterUpper).All(char.IsAsciiDigit)
+        || text.All(char.IsAsciiDigit) && text.Length is > 0 and < 3;
 
     private RestartPolicy? Restart(YNode node, string path)
     {
