@@ -35,7 +35,7 @@ public static class ApplianceCli
         }
         yield return stack;
         yield return ImageCommand.Create();
-        yield return FirewallCommand.Create();
+        yield return FirewallCommand.Create(Socket);
     }
 
     /// <summary>The daemon's unix socket, for every verb that talks to it (default /run/appliance/appliance.sock, or APPLIANCE_SOCKET).</summary>

@@ -10,10 +10,10 @@ namespace Appliance.Web.Cli;
 /// <summary>`appliance fw ...`: the firewall verbs (explain a flow, list foreign blockers).</summary>
 internal static class FirewallCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string?> socket)
     {
         var fw = new Command("fw", "Firewall: explain a flow, find other firewalls that drop Appliance's traffic.");
-        fw.Subcommands.Add(Explain());
+        fw.Subcommands.Add(Explain(socket));
         fw.Subcommands.Add(Foreign());
         return fw;
     }
@@ -36,18 +36,31 @@ internal static class FirewallCommand
         DriftPollInterval = TimeSpan.Zero,
     });
 
-    private static Command Explain()
+    private static Command Explain(Option<string?> socket)
     {
         var from = new Option<string>("--from") { Description = "Source address, e.g. 192.168.50.10.", Required = true };
         var to = new Option<string>("--to") { Description = "Destination IP:PORT[/tcp|udp], e.g. 192.168.50.1:10080/tcp.", Required = true };
         Option<string?> netns = NetnsOption();
         Option<string> table = TableOption();
-        var command = new Command("explain", "Say whether a new connection passes, and which rule of which table decides, from the live ruleset.")
+        var local = new Option<bool>("--local")
         {
-            from, to, netns, table,
+            Description = "Read this machine's nftables ruleset directly instead of asking the daemon (implied by --netns or --table).",
+        };
+        var command = new Command("explain", "Say whether a new connection passes, and which rule of which table (or, under firewalld, which "
+            + "zone or policy) decides, from the live ruleset. Asks the running daemon when there is one.")
+        {
+            from, to, netns, table, local,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            bool readLocally = parse.GetValue(local) || parse.GetResult(netns) is { Implicit: false } || parse.GetResult(table) is { Implicit: false };
+            var client = new DaemonClient(parse.GetValue(socket));
+            if (!readLocally && File.Exists(client.SocketPath))
+            {
+                // The daemon knows its backend: under firewalld it asks firewalld which zone or policy decides.
+                return await ExplainByDaemonAsync(client, parse.GetValue(from)!, parse.GetValue(to)!, cancellationToken);
+            }
+            client.Dispose();
             FlowQuery flow;
             try
             {
@@ -72,6 +85,37 @@ internal static class FirewallCommand
             }
         });
         return command;
+    }
+
+    private static async Task<int> ExplainByDaemonAsync(DaemonClient daemon, string from, string to, CancellationToken cancellationToken)
+    {
+        using DaemonClient client = daemon;
+        FlowQuery flow;
+        try
+        {
+            flow = FlowQuery.Parse(from, to);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"appliance fw explain: {e.Message}");
+            return 2;
+        }
+        var query = new Ui.Backend.FlowQuery(flow.From.ToString(), flow.To.ToString(), flow.Protocol == TransportProtocol.Udp ? "udp" : "tcp", flow.Port);
+        try
+        {
+            Ui.Backend.FlowExplanation answer = await client.SendJsonAsync<Ui.Backend.FlowExplanation>(HttpMethod.Post, "api/firewall/explain", query, cancellationToken);
+            Console.WriteLine($"{(answer.Passes ? "PASSES" : "DROPPED")}: {answer.Verdict}");
+            foreach (string step in answer.Steps)
+            {
+                Console.WriteLine($"  {step}");
+            }
+            return answer.Passes ? 0 : 1;
+        }
+        catch (DaemonClientException e)
+        {
+            Console.Error.WriteLine($"appliance fw explain: {e.Message} (--local reads this machine's nftables ruleset without the daemon)");
+            return 3;
+        }
     }
 
     private static Command Foreign()

@@ -3,6 +3,7 @@ using Appliance.Integration.Tests.Daemon;
 using Appliance.TestSupport;
 using Appliance.TestSupport.Firewalld;
 using Appliance.TestSupport.Registry;
+using Appliance.Web.Cli;
 using Appliance.Web.Hosting;
 using Microsoft.Playwright;
 
@@ -52,6 +53,19 @@ public sealed class DaemonFirewalldBrowserTests(RegistryFixture registry)
         await Poll.UntilAsync(async () => await TestBox.TryConnectTcpAsync(box.Laptop, TestBox.NasLanAddress, Port, Probe) is not null,
             TimeSpan.FromSeconds(30), () => $"the laptop never reached {Port}:\n{daemon.Process.Output}");
         Assert.Null(await TestBox.TryConnectTcpAsync(box.WanClient!, TestBox.NasWanAddress, Port, Probe));
+
+        // `appliance fw explain` asks the daemon, so under firewalld it names the zone or policy that decides, as the UI does.
+        CommandResult blocked = await Command.RunAsync(["dotnet", typeof(ApplianceCli).Assembly.Location, "--daemon-socket", daemon.SocketPath,
+            "fw", "explain", "--from", TestBox.WanClientAddress, "--to", $"{TestBox.NasWanAddress}:{Port}/tcp"], TimeSpan.FromMinutes(1));
+        Assert.True(blocked.ExitCode == 1, $"exit {blocked.ExitCode}: {blocked.Stdout}{blocked.Stderr}");
+        Assert.StartsWith("DROPPED: ", blocked.Stdout);
+        Assert.Contains("Decided by firewalld: zone public.", blocked.Stdout);
+        Assert.DoesNotContain("Decided by table", blocked.Stdout);
+        CommandResult passes = await Command.RunAsync(["dotnet", typeof(ApplianceCli).Assembly.Location, "--daemon-socket", daemon.SocketPath,
+            "fw", "explain", "--from", TestBox.LaptopAddress, "--to", $"{TestBox.NasLanAddress}:8080"], TimeSpan.FromMinutes(1));
+        Assert.True(passes.ExitCode == 0, $"exit {passes.ExitCode}: {passes.Stdout}{passes.Stderr}");
+        Assert.StartsWith("PASSES: ", passes.Stdout);
+        Assert.Contains("Decided by firewalld: policy appliance-host.", passes.Stdout);
 
         using IPlaywright playwright = await Playwright.CreateAsync();
         IBrowser browser = await playwright.Chromium.LaunchAsync(new()
