@@ -41,32 +41,12 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
             () => $"no setup token in the daemon's output:\n{daemon.Process.Output}");
         string token = SetupToken().Match(daemon.Process.Output).Groups[1].Value;
 
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        IBrowser browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = await ChromiumOnTheLaptopAsync(box),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        box.OnTeardown("chromium on the laptop", () => browser.CloseAsync());
-        var problems = new List<string>();
-        IBrowserContext context = await browser.NewContextAsync(new()
-        {
-            BaseURL = $"http://{TestBox.NasLanAddress}:8080", ViewportSize = new() { Width = 1280, Height = 900 },
-        });
-        context.SetDefaultTimeout(20_000);
-        IPage page = await context.NewPageAsync();
-        page.Console += (_, m) => { if (m.Type == "error") { problems.Add(m.Text); } };
-        string Diagnose() => $"browser errors: {string.Join("; ", problems)}\ndaemon output:\n{daemon.Process.Output}";
+        LaptopBrowser laptop = await LaptopBrowser.OpenAsync(box, daemon);
+        IPage page = laptop.Page;
+        string Diagnose() => laptop.Diagnose();
 
         // First run: the token from the daemon's output.
-        await page.GotoAsync("/setup");
-        await page.GetByLabel("Setup token").FillAsync(token);
-        await page.GetByLabel("Administrator name").FillAsync("owner");
-        await page.GetByLabel("Password (at least").FillAsync(Password);
-        await page.GetByLabel("Repeat password").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
-        await WaitInteractiveAsync(page, Diagnose);
+        await laptop.CreateAdministratorAsync(token, "owner", Password);
         await Assertions.Expect(page.GetByText("No stacks yet.")).ToBeVisibleAsync();
 
         // Install the gitlab-shaped stack from the catalog; the deploy returns once it is up and healthy (or rolled back).
@@ -241,7 +221,7 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await page.ReloadAsync();
         await WaitInteractiveAsync(page, Diagnose);
         await Assertions.Expect(page.Locator("tr", new() { Has = page.GetByLabel($"Exposure of {HttpPort}") }).GetByTestId("exposure")).ToHaveTextAsync("host only");
-        await context.CloseAsync();
+        await laptop.Context.CloseAsync();
     }
 
     /// <summary>tests/stacks/gitlab-probe as the daemon's catalog, its images on the loopback registry by default.</summary>

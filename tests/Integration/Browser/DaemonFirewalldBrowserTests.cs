@@ -67,31 +67,10 @@ public sealed class DaemonFirewalldBrowserTests(RegistryFixture registry)
         Assert.StartsWith("PASSES: ", passes.Stdout);
         Assert.Contains("Decided by firewalld: policy appliance-host.", passes.Stdout);
 
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        IBrowser browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = await DaemonBrowserTests.ChromiumOnTheLaptopAsync(box),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        box.OnTeardown("chromium on the laptop", () => browser.CloseAsync());
-        var problems = new List<string>();
-        IBrowserContext context = await browser.NewContextAsync(new()
-        {
-            BaseURL = $"http://{TestBox.NasLanAddress}:8080", ViewportSize = new() { Width = 1280, Height = 900 },
-        });
-        context.SetDefaultTimeout(20_000);
-        IPage page = await context.NewPageAsync();
-        page.Console += (_, m) => { if (m.Type == "error") { problems.Add(m.Text); } };
-        string Diagnose() => $"browser errors: {string.Join("; ", problems)}\ndaemon output:\n{daemon.Process.Output}";
-
-        await page.GotoAsync("/setup");
-        await page.GetByLabel("Setup token").FillAsync(token);
-        await page.GetByLabel("Administrator name").FillAsync("owner");
-        await page.GetByLabel("Password (at least").FillAsync(Password);
-        await page.GetByLabel("Repeat password").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
-        await DaemonBrowserTests.WaitInteractiveAsync(page, Diagnose);
+        LaptopBrowser laptop = await LaptopBrowser.OpenAsync(box, daemon);
+        IPage page = laptop.Page;
+        string Diagnose() => laptop.Diagnose();
+        await laptop.CreateAdministratorAsync(token, "owner", Password);
 
         await DaemonBrowserTests.NavAsync(page, "Firewall");
         await DaemonBrowserTests.WaitInteractiveAsync(page, Diagnose);
@@ -131,6 +110,6 @@ public sealed class DaemonFirewalldBrowserTests(RegistryFixture registry)
         await Assertions.Expect(explanation).ToContainTextAsync("Passes");
         await Assertions.Expect(explanation).ToContainTextAsync("Decided by firewalld: policy appliance-host.");
         await Assertions.Expect(explanation).ToContainTextAsync("firewalld rule: rule");
-        await context.CloseAsync();
+        await laptop.Context.CloseAsync();
     }
 }

@@ -80,17 +80,17 @@ public sealed class AutohealTests(RegistryFixture fixture)
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess daemon = await StartDaemonAsync(box);
         using DaemonClient client = daemon.Client();
-        await DeployAsync(daemon, "gl", GitlabStack());
+        await daemon.DeployAsync("gl", GitlabStack());
         using DaemonEngine engine = DaemonEngine.Open(box);
         ContainerState before = await engine.InspectAsync("gl", "gitlab");
 
         ExecResult off = await engine.Engine.ExecAsync("gl", "gitlab", ["probe-health", "off"], ExecTimeout);
         Assert.True(off.Succeeded, $"probe-health off: {off.Stdout}{off.Stderr}");
 
-        await Poll.UntilAsync(async () => (await EventsAsync(client, "gl")).Any(e => IsRecovered(e, "gitlab")), Deadline,
-            () => $"gitlab-probe was not healed. Events:\n{Describe(EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
+        await Poll.UntilAsync(async () => (await DaemonProcess.EventsAsync(client, "gl")).Any(e => IsRecovered(e, "gitlab")), Deadline,
+            () => $"gitlab-probe was not healed. Events:\n{Describe(DaemonProcess.EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
 
-        EventResponse[] events = await EventsAsync(client, "gl");
+        EventResponse[] events = await DaemonProcess.EventsAsync(client, "gl");
         EventResponse unhealthy = Assert.Single(events, e => e.Kind == EventKind.Health && e.Service == "gitlab" && e.Message == "healthy -> unhealthy");
         Assert.Contains("404", unhealthy.Reason);
         EventResponse restart = Assert.Single(events, e => IsAutohealRestart(e, "gitlab"));
@@ -113,7 +113,7 @@ public sealed class AutohealTests(RegistryFixture fixture)
         DaemonProcess daemon = await StartDaemonAsync(box);
         using DaemonClient client = daemon.Client();
         // Healthy until /state/broken exists; the file is in a volume, so no restart heals it.
-        await DeployAsync(daemon, "sick", $$"""
+        await daemon.DeployAsync("sick", $$"""
             name: sick
             services:
               app:
@@ -139,9 +139,9 @@ public sealed class AutohealTests(RegistryFixture fixture)
         ExecResult broken = await engine.Engine.ExecAsync("sick", "app", ["touch", "/state/broken"], ExecTimeout);
         Assert.True(broken.Succeeded, $"touch /state/broken: {broken.Stdout}{broken.Stderr}");
 
-        await Poll.UntilAsync(async () => (await EventsAsync(client, "sick")).Any(e => e.Kind == EventKind.Alert && e.Service == "app"), Deadline,
-            () => $"no alert: the breaker did not open. Events:\n{Describe(EventsAsync(client, "sick").Result)}\nDaemon:\n{daemon.Process.Output}");
-        EventResponse alert = Assert.Single(await EventsAsync(client, "sick"), e => e.Kind == EventKind.Alert);
+        await Poll.UntilAsync(async () => (await DaemonProcess.EventsAsync(client, "sick")).Any(e => e.Kind == EventKind.Alert && e.Service == "app"), Deadline,
+            () => $"no alert: the breaker did not open. Events:\n{Describe(DaemonProcess.EventsAsync(client, "sick").Result)}\nDaemon:\n{daemon.Process.Output}");
+        EventResponse alert = Assert.Single(await DaemonProcess.EventsAsync(client, "sick"), e => e.Kind == EventKind.Alert);
         Assert.Equal("autoheal gave up: circuit breaker open", alert.Message);
         Assert.Contains("after 2 restarts within 1 min", alert.Reason);
         ContainerState atAlert = await engine.InspectAsync("sick", "app");
@@ -149,7 +149,7 @@ public sealed class AutohealTests(RegistryFixture fixture)
         // A few more intervals: the check keeps running and failing, and nobody restarts the container.
         await Poll.UntilAsync(async () => (await HistoryAsync(client, "sick", "app")).Count(h => h.Time > alert.Time) >= 4, TimeSpan.FromSeconds(20),
             () => $"the health check did not run 4 more times after the breaker opened:\n{string.Join('\n', HistoryAsync(client, "sick", "app").Result)}");
-        EventResponse[] events = await EventsAsync(client, "sick");
+        EventResponse[] events = await DaemonProcess.EventsAsync(client, "sick");
         EventResponse[] restarts = [.. events.Where(e => IsAutohealRestart(e, "app"))];
         Assert.Equal(2, restarts.Length);
         Assert.True(restarts[1].Time - restarts[0].Time >= TimeSpan.FromSeconds(1.9), $"no backoff between the restarts:\n{Describe(events)}");
@@ -169,7 +169,7 @@ public sealed class AutohealTests(RegistryFixture fixture)
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess daemon = await StartDaemonAsync(box);
         using DaemonClient client = daemon.Client();
-        await DeployAsync(daemon, "gl", GitlabStack());
+        await daemon.DeployAsync("gl", GitlabStack());
         using DaemonEngine engine = DaemonEngine.Open(box);
         ContainerState gitlabBefore = await engine.InspectAsync("gl", "gitlab");
         ContainerState database = await engine.InspectAsync("gl", "postgresql");
@@ -178,14 +178,14 @@ public sealed class AutohealTests(RegistryFixture fixture)
         // The database dies (SIGKILL of the container's process, started by this test's daemon); restart "no" keeps it down.
         System.Diagnostics.Process.GetProcessById(database.Pid).Kill();
 
-        await Poll.UntilAsync(async () => (await EventsAsync(client, "gl")).Any(e => IsWaiting(e, "gitlab")), Deadline,
-            () => $"gitlab-probe did not wait for its database. Events:\n{Describe(EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
-        EventResponse waiting = Assert.Single(await EventsAsync(client, "gl"), e => IsWaiting(e, "gitlab"));
+        await Poll.UntilAsync(async () => (await DaemonProcess.EventsAsync(client, "gl")).Any(e => IsWaiting(e, "gitlab")), Deadline,
+            () => $"gitlab-probe did not wait for its database. Events:\n{Describe(DaemonProcess.EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
+        EventResponse waiting = Assert.Single(await DaemonProcess.EventsAsync(client, "gl"), e => IsWaiting(e, "gitlab"));
         Assert.Contains("dependency 'postgresql' is not running", waiting.Reason);
         // Several more failing checks while the database stays down: no restart, no second event, the same container.
         await Poll.UntilAsync(async () => (await HistoryAsync(client, "gl", "gitlab")).Count(h => h.Time > waiting.Time) >= 5, TimeSpan.FromSeconds(20),
             () => $"gitlab-probe's check did not run 5 more times:\n{string.Join('\n', HistoryAsync(client, "gl", "gitlab").Result)}");
-        EventResponse[] events = await EventsAsync(client, "gl");
+        EventResponse[] events = await DaemonProcess.EventsAsync(client, "gl");
         Assert.Contains(events, e => e.Kind == EventKind.Health && e.Service == "gitlab" && e.Message == "healthy -> unhealthy");
         Assert.DoesNotContain(events, e => IsAutohealRestart(e, "gitlab"));
         Assert.Single(events, e => IsWaiting(e, "gitlab"));
@@ -203,9 +203,9 @@ public sealed class AutohealTests(RegistryFixture fixture)
         {
             Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
         }
-        await Poll.UntilAsync(async () => (await EventsAsync(client, "gl")).Any(e => IsRecovered(e, "gitlab")), Deadline,
-            () => $"gitlab-probe did not recover. Events:\n{Describe(EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
-        events = await EventsAsync(client, "gl");
+        await Poll.UntilAsync(async () => (await DaemonProcess.EventsAsync(client, "gl")).Any(e => IsRecovered(e, "gitlab")), Deadline,
+            () => $"gitlab-probe did not recover. Events:\n{Describe(DaemonProcess.EventsAsync(client, "gl").Result)}\nDaemon:\n{daemon.Process.Output}");
+        events = await DaemonProcess.EventsAsync(client, "gl");
         Assert.InRange(events.Count(e => IsAutohealRestart(e, "gitlab")), 0, 1);
         Assert.Equal("healthy", (await ServiceAsync(client, "gl", "gitlab")).Health);
         Assert.Contains(events, e => e.Kind == EventKind.Restart && e.Service == "postgresql" && e.Message == "started" && e.Reason == "by root");
@@ -226,7 +226,7 @@ public sealed class AutohealTests(RegistryFixture fixture)
                 volumes: ["state:/state"]
                 command: ["sh", "-c", "echo run >> /state/{{name}}.runs; trap 'exit 0' TERM; while [ ! -e /state/go ]; do sleep 0.1; done; exit {{exitCode}}"]
             """;
-        await DeployAsync(daemon, "pol", $$"""
+        await daemon.DeployAsync("pol", $$"""
             name: pol
             services:
             {{Service("onfailure", "on-failure:2", 3)}}
@@ -241,11 +241,11 @@ public sealed class AutohealTests(RegistryFixture fixture)
         Assert.True(go.Succeeded, $"touch /state/go: {go.Stdout}{go.Stderr}");
 
         // always keeps going: its third restart comes after 1 + 2 + 4 s of backoff. By then on-failure:2 has given up.
-        await Poll.UntilAsync(async () => Restarts(await EventsAsync(client, "pol"), "always").Length >= 3, Deadline,
-            () => $"always was not restarted 3 times. Events:\n{Describe(EventsAsync(client, "pol").Result)}\nDaemon:\n{daemon.Process.Output}");
-        await Poll.UntilAsync(async () => (await EventsAsync(client, "pol")).Any(e => IsNotRestarted(e, "onfailure")), TimeSpan.FromSeconds(10),
-            () => $"on-failure:2 did not give up. Events:\n{Describe(EventsAsync(client, "pol").Result)}");
-        EventResponse[] events = await EventsAsync(client, "pol");
+        await Poll.UntilAsync(async () => Restarts(await DaemonProcess.EventsAsync(client, "pol"), "always").Length >= 3, Deadline,
+            () => $"always was not restarted 3 times. Events:\n{Describe(DaemonProcess.EventsAsync(client, "pol").Result)}\nDaemon:\n{daemon.Process.Output}");
+        await Poll.UntilAsync(async () => (await DaemonProcess.EventsAsync(client, "pol")).Any(e => IsNotRestarted(e, "onfailure")), TimeSpan.FromSeconds(10),
+            () => $"on-failure:2 did not give up. Events:\n{Describe(DaemonProcess.EventsAsync(client, "pol").Result)}");
+        EventResponse[] events = await DaemonProcess.EventsAsync(client, "pol");
 
         EventResponse[] onFailure = Restarts(events, "onfailure");
         Assert.Equal(2, onFailure.Length);
@@ -271,18 +271,6 @@ public sealed class AutohealTests(RegistryFixture fixture)
         DaemonEngine.TakeDownAtTeardown(box);
         return await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "1"], deployTimeoutSeconds: 60);
     }
-
-    private static async Task DeployAsync(DaemonProcess daemon, string name, string stackFile)
-    {
-        using HttpClient http = daemon.RawClient();
-        http.Timeout = TimeSpan.FromMinutes(2);
-        using HttpResponseMessage response = await http.PutAsJsonAsync($"api/daemon/stacks/{name}", new DeployRequest(stackFile));
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"deploy of '{name}': {(int)response.StatusCode} {body}\nDaemon:\n{daemon.Process.Output}");
-    }
-
-    private static async Task<EventResponse[]> EventsAsync(DaemonClient client, string stack) =>
-        [.. (await client.GetAsync<EventResponse[]>($"api/daemon/events?stack={stack}&max=1000")).OrderBy(e => e.Id)];
 
     private static async Task<ServiceSummary> ServiceAsync(DaemonClient client, string stack, string service) =>
         (await client.GetAsync<StackSummary[]>("api/daemon/stacks")).Single(s => s.Name == stack).Services.Single(s => s.Name == service);

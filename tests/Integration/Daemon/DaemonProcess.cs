@@ -99,6 +99,20 @@ internal sealed class DaemonProcess
         return new HttpClient(handler) { BaseAddress = new Uri("http://appliance/") };
     }
 
+    /// <summary>Deploys a stack file over the socket (PUT api/daemon/stacks/NAME) and asserts that the daemon accepted it.</summary>
+    public async Task DeployAsync(string name, string stackFile)
+    {
+        using HttpClient http = RawClient();
+        http.Timeout = TimeSpan.FromMinutes(2);
+        using HttpResponseMessage response = await http.PutAsJsonAsync($"api/daemon/stacks/{name}", new DeployRequest(stackFile));
+        string body = await response.Content.ReadAsStringAsync();
+        Xunit.Assert.True(response.IsSuccessStatusCode, $"deploy of '{name}': {(int)response.StatusCode} {body}\nDaemon:\n{Process.Output}");
+    }
+
+    /// <summary>The stack's events, oldest first.</summary>
+    public static async Task<EventResponse[]> EventsAsync(DaemonClient client, string stack) =>
+        [.. (await client.GetAsync<EventResponse[]>($"api/daemon/events?stack={stack}&max=1000")).OrderBy(e => e.Id)];
+
     public async Task<EventResponse> NoteAsync(HttpClient http, string message, CancellationToken cancellationToken = default)
     {
         using HttpResponseMessage response = await http.PostAsJsonAsync("api/daemon/events", new NoteRequest(message), cancellationToken);

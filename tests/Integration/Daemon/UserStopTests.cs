@@ -34,7 +34,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
         await using TestBox box = await TestBox.CreateAsync();
         DaemonEngine.TakeDownAtTeardown(box);
         DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "1"], deployTimeoutSeconds: 60);
-        await DeployAsync(daemon, "us", $"""
+        await daemon.DeployAsync("us", $"""
             name: us
             services:
             {Service("always", "always")}
@@ -56,7 +56,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("us", "always")).Status);
             Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("us", "unless")).Status);
-            Assert.DoesNotContain(await EventsAsync(client, "us"), e => e.Kind == EventKind.Restart && e.Message == "restarted");
+            Assert.DoesNotContain(await DaemonProcess.EventsAsync(client, "us"), e => e.Kind == EventKind.Restart && e.Message == "restarted");
         }
 
         await daemon.StopAsync(15, TimeSpan.FromSeconds(30));
@@ -64,12 +64,12 @@ public sealed class UserStopTests(RegistryFixture fixture)
         using (DaemonClient client = daemon.Client())
         {
             await Poll.UntilAsync(async () => await StatusAsync(engine, "us", "always") == ContainerStatus.Running, Deadline,
-                () => $"always did not come back after the daemon restarted. Events:\n{Describe(EventsAsync(client, "us").Result)}\nDaemon:\n{daemon.Process.Output}");
-            EventResponse back = Assert.Single(await EventsAsync(client, "us"), e => e.Service == "always" && e.Message == "started after the daemon started");
+                () => $"always did not come back after the daemon restarted. Events:\n{Describe(DaemonProcess.EventsAsync(client, "us").Result)}\nDaemon:\n{daemon.Process.Output}");
+            EventResponse back = Assert.Single(await DaemonProcess.EventsAsync(client, "us"), e => e.Service == "always" && e.Message == "started after the daemon started");
             Assert.Contains("even after a user stopped it", back.Reason);
             // The same start-up pass that brought always back left unless-stopped down (later passes never start what a user stopped).
             Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("us", "unless")).Status);
-            Assert.DoesNotContain(await EventsAsync(client, "us"), e => e.Service == "unless" && e.Message is "started after the daemon started" or "restarted");
+            Assert.DoesNotContain(await DaemonProcess.EventsAsync(client, "us"), e => e.Service == "unless" && e.Message is "started after the daemon started" or "restarted");
 
             OperationResponse started = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/us/services/unless/start", null);
             Assert.True(started.Succeeded, started.Message);
@@ -84,7 +84,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
         DaemonEngine.TakeDownAtTeardown(box);
         // A periodic pass only every 10 min: a prompt restart can only come from the exit watch.
         DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "600"], deployTimeoutSeconds: 60);
-        await DeployAsync(daemon, "ew", $"""
+        await daemon.DeployAsync("ew", $"""
             name: ew
             services:
             {Service("app", "always")}
@@ -99,12 +99,12 @@ public sealed class UserStopTests(RegistryFixture fixture)
         // Through `ps`: in the middle of a restart runc briefly knows no container by that id.
         await Poll.UntilAsync(async () => (await engine.Engine.PsAsync("ew")).Single(r => r.Service == "app") is { Status: ContainerStatus.Running } now
                 && now.StartedAt > before.Created,
-            TimeSpan.FromSeconds(20), () => $"app was not restarted within 20 s. Events:\n{Describe(EventsAsync(client, "ew").Result)}\nDaemon:\n{daemon.Process.Output}");
+            TimeSpan.FromSeconds(20), () => $"app was not restarted within 20 s. Events:\n{Describe(DaemonProcess.EventsAsync(client, "ew").Result)}\nDaemon:\n{daemon.Process.Output}");
         TimeSpan took = clock.Elapsed;
 
         // 1 s is the first restart's backoff; the rest is the exit watch and runc.
         Assert.True(took < TimeSpan.FromSeconds(4), $"restarted after {took.TotalSeconds:0.0} s");
-        Assert.Contains(await EventsAsync(client, "ew"), e => e.Service == "app" && e.Kind == EventKind.Restart && e.Message == "restarted");
+        Assert.Contains(await DaemonProcess.EventsAsync(client, "ew"), e => e.Service == "app" && e.Kind == EventKind.Restart && e.Message == "restarted");
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
         DaemonProcess daemon = await DaemonProcess.StartAsync(box, deployTimeoutSeconds: 60);
         // stubborn ignores SIGTERM (its children inherit that), so only SIGKILL after the grace period ends it; usr1 leaves on
         // SIGUSR1 only (as PID 1 without a handler it would ignore SIGTERM and wait out the default 10 s).
-        await DeployAsync(daemon, "gr", $"""
+        await daemon.DeployAsync("gr", $"""
             name: gr
             services:
             {Service("stubborn", "always", "    stop_grace_period: 1s", "trap '' TERM; sleep 3600 & wait")}
@@ -144,18 +144,6 @@ public sealed class UserStopTests(RegistryFixture fixture)
         Assert.True(stopped.Succeeded, stopped.Message);
         return clock.Elapsed;
     }
-
-    private static async Task DeployAsync(DaemonProcess daemon, string name, string stackFile)
-    {
-        using HttpClient http = daemon.RawClient();
-        http.Timeout = TimeSpan.FromMinutes(2);
-        using HttpResponseMessage response = await http.PutAsJsonAsync($"api/daemon/stacks/{name}", new DeployRequest(stackFile));
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"deploy of '{name}': {(int)response.StatusCode} {body}\nDaemon:\n{daemon.Process.Output}");
-    }
-
-    private static async Task<EventResponse[]> EventsAsync(DaemonClient client, string stack) =>
-        [.. (await client.GetAsync<EventResponse[]>($"api/daemon/events?stack={stack}&max=1000")).OrderBy(e => e.Id)];
 
     private static string Describe(IEnumerable<EventResponse> events) => string.Join('\n',
         events.Select(e => $"{e.Id} {e.Time.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} {e.Kind} {e.Service}: {e.Message} ({e.Reason})"));
