@@ -99,9 +99,12 @@ internal static class ServeCommand
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
-            .AddFilter("Quartz", LogLevel.Warning);
+            .AddFilter("Quartz", LogLevel.Warning)
+            // "No XML encryptor configured" at every start: the key ring is in STATE/keys, in the root-only (0700) state dir,
+            // which is the protection on Linux; the warning would only teach owners to ignore the log.
+            .AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         // The web UI keeps its users, tokens and certificate in the same state dir. It serves HTTPS itself (UiOptions.HttpsPort)
-        // on the addresses in "urls"; with --netns or --port 0 the daemon opens the listeners and serves plain HTTP only.
+        // on the addresses in Appliance:HttpUrls; with --netns or --port 0 the daemon opens the listeners and serves plain HTTP only.
         builder.Configuration["Appliance:StateDir"] = options.StateDir;
         if (namespacedListener is not null || options.Port == 0)
         {
@@ -109,7 +112,9 @@ internal static class ServeCommand
         }
         if (options.Port > 0)
         {
-            builder.WebHost.UseUrls($"http://{FormatHost(options.ListenAddress)}:{options.Port}");
+            // Read by KestrelSetup, which opens these listeners itself (with HTTPS beside them): as "urls" they would make
+            // Kestrel warn at every start that it overrides them.
+            builder.Configuration[KestrelSetup.HttpUrlsKey] = $"http://{FormatHost(options.ListenAddress)}:{options.Port}";
         }
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {

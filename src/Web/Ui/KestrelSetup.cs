@@ -7,11 +7,14 @@ namespace Appliance.Web.Ui;
 
 /// <summary>
 /// Serves HTTPS with the self-signed certificate on <see cref="UiOptions.HttpsPort"/>. A host that was given
-/// <c>urls</c> keeps those HTTP addresses (they then redirect to HTTPS) and gets HTTPS on the same hosts;
+/// <see cref="HttpUrlsKey"/> (or <c>urls</c>) keeps those HTTP addresses (they then redirect to HTTPS) and gets HTTPS on the same hosts;
 /// a host that configured Kestrel in code keeps its listeners and gets HTTPS on <see cref="UiOptions.HttpsAddress"/>.
 /// </summary>
 internal sealed class KestrelSetup(IOptions<UiOptions> options, IConfiguration configuration) : IConfigureOptions<KestrelServerOptions>
 {
+    /// <summary>The daemon's HTTP addresses (semicolon-separated URLs), listened on here rather than through <c>urls</c>.</summary>
+    public const string HttpUrlsKey = "Appliance:HttpUrls";
+
     public void Configure(KestrelServerOptions kestrel)
     {
         UiOptions ui = options.Value;
@@ -20,7 +23,7 @@ internal sealed class KestrelSetup(IOptions<UiOptions> options, IConfiguration c
             return;
         }
         var certificate = TlsCertificate.LoadOrCreate(ui.StateDir);
-        string? urls = configuration["urls"];
+        string? urls = configuration[HttpUrlsKey] ?? configuration["urls"];
         if (string.IsNullOrEmpty(urls))
         {
             kestrel.Listen(IPAddress.Parse(ui.HttpsAddress), ui.HttpsPort, listen => listen.UseHttps(certificate));

@@ -70,6 +70,12 @@ public sealed partial class ServeProcessBrowserTests(BrowserFixture fixture) : I
                 Assert.Equal($"https://127.0.0.1:{httpsPort}/setup", redirect.Headers.Location?.ToString());
             }
             Assert.True(File.Exists(Path.Combine(dir, "state", "tls", "appliance.pfx")));
+            // A clean first start: the warnings an owner reads in the journal are Appliance's own (the setup token; here also
+            // "no container engine", from --engine none), no framework noise such as Kestrel overriding addresses or
+            // DataProtection's unencrypted key ring (the 0700 state dir protects it), and no failure.
+            string[] flagged = [.. Output().Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal))];
+            Assert.Contains("warn: Appliance.Web.Security.SetupGate[1001]", flagged);
+            Assert.All(flagged, l => Assert.StartsWith("warn: Appliance.", l));
             IBrowserContext context = await fixture.Browser.NewContextAsync(new() { BaseURL = $"https://127.0.0.1:{httpsPort}", IgnoreHTTPSErrors = true });
             context.SetDefaultTimeout(15_000);
             IPage page = await context.NewPageAsync();
