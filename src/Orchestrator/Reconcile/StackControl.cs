@@ -27,7 +27,8 @@ public sealed class StackControl(StackRepository stacks, IStackRuntime runtime, 
         return new ControlResult(ControlOutcome.Done, current.Version, $"'{stack}/{service}' stopped; it stays stopped until you start it");
     }
 
-    public async Task<ControlResult> StartServiceAsync(string stack, string service, string by, CancellationToken cancellationToken = default)
+    /// <summary>Starts a service (forgetting a user's stop); with <paramref name="restart"/> a running one is stopped and started again.</summary>
+    public async Task<ControlResult> StartServiceAsync(string stack, string service, string by, bool restart = false, CancellationToken cancellationToken = default)
     {
         using IDisposable held = await locks.AcquireAsync(stack, cancellationToken);
         if (await FindAsync(stack, service, cancellationToken) is { } problem)
@@ -46,13 +47,14 @@ public sealed class StackControl(StackRepository stacks, IStackRuntime runtime, 
         }
         await stacks.ClearStoppedAsync(stack, service, cancellationToken);
         ObservedService container = (await runtime.InspectAsync(stack, cancellationToken)).Services.First(s => s.Service == service);
-        if (container.State == ContainerState.Running)
+        if (container.State == ContainerState.Running && !restart)
         {
             return new ControlResult(ControlOutcome.Done, current.Version, $"'{stack}/{service}' already runs");
         }
         await runtime.RestartServiceAsync(stack, service, cancellationToken);
-        await events.PublishAsync(EventKind.Restart, stack, service, "started", "by " + by, cancellationToken);
-        return new ControlResult(ControlOutcome.Done, current.Version, $"'{stack}/{service}' started");
+        string done = restart && container.State == ContainerState.Running ? "restarted" : "started";
+        await events.PublishAsync(EventKind.Restart, stack, service, done, "by " + by, cancellationToken);
+        return new ControlResult(ControlOutcome.Done, current.Version, $"'{stack}/{service}' {done}");
     }
 
     /// <summary>Stops every service of the stack (dependents first) and keeps its containers, network and rules.</summary>

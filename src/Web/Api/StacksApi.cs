@@ -8,6 +8,7 @@ namespace Appliance.Web.Api;
 public static class StacksApi
 {
     private static readonly string[] Operations = ["start", "stop", "restart", "update"];
+    private static readonly string[] ServiceOperations = ["start", "stop", "restart"];
 
     public static RouteGroupBuilder MapStacksApi(this RouteGroupBuilder api)
     {
@@ -33,6 +34,11 @@ public static class StacksApi
             => Operations.Contains(operation)
                 ? Outcome(await backend.RunAsync(name, operation, false, ct))
                 : NotFound($"Unknown operation '{operation}'; valid: {string.Join(", ", Operations)}.")).WithTags("Stacks");
+        api.MapPost("/stacks/{name}/services/{service}/{operation}", async Task<IResult> (string name, string service, string operation, IApplianceBackend backend,
+            CancellationToken ct)
+            => ServiceOperations.Contains(operation)
+                ? Outcome(await backend.RunServiceAsync(name, service, operation, ct))
+                : NotFound($"Unknown service operation '{operation}'; valid: {string.Join(", ", ServiceOperations)}.")).WithTags("Stacks");
         api.MapDelete("/stacks/{name}", async (string name, bool? volumes, IApplianceBackend backend, CancellationToken ct)
             => Outcome(await backend.RunAsync(name, "remove", volumes ?? false, ct))).WithTags("Stacks");
         api.MapPut("/stacks/{name}/services/{service}/ports/{hostPort:int}/exposure",

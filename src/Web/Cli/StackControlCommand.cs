@@ -3,7 +3,7 @@ using Appliance.Web.Hosting;
 
 namespace Appliance.Web.Cli;
 
-/// <summary>`appliance stack stop|start NAME [SERVICE]`: a user's stop or start through the daemon. A stop is remembered (restart
+/// <summary>`appliance stack stop|start|restart NAME [SERVICE]`: a user's stop or start through the daemon. A stop is remembered (restart
 /// policies, autoheal and reconcile leave it down, also across daemon restarts) until a start; see docs/stack-format.md.</summary>
 internal static class StackControlCommand
 {
@@ -13,6 +13,7 @@ internal static class StackControlCommand
         {
             ("stop", "Stop a stack, or one of its services, and keep it stopped until you start it (containers are kept)."),
             ("start", "Start a stopped stack, or one of its services."),
+            ("restart", "Restart a stack, or one of its services (a stopped one is started, and its stop forgotten)."),
         })
         {
             var name = new Argument<string>("name") { Description = "The stack." };

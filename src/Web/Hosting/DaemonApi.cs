@@ -102,17 +102,17 @@ public static partial class DaemonApi
             {
                 return BadStackName(name);
             }
-            if (operation is not ("start" or "stop"))
+            if (operation is not ("start" or "stop" or "restart"))
             {
-                return Results.Json(new ErrorResponse($"'{operation}' is not a service operation; use start or stop"), statusCode: StatusCodes.Status404NotFound);
+                return Results.Json(new ErrorResponse($"'{operation}' is not a service operation; use start, stop or restart"), statusCode: StatusCodes.Status404NotFound);
             }
             if (services.GetService<StackControl>() is not { } control)
             {
                 return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-            ControlResult result = operation == "start"
-                ? await control.StartServiceAsync(name, service, Caller(context), ct)
-                : await control.StopServiceAsync(name, service, Caller(context), ct);
+            ControlResult result = operation == "stop"
+                ? await control.StopServiceAsync(name, service, Caller(context), ct)
+                : await control.StartServiceAsync(name, service, Caller(context), restart: operation == "restart", ct);
             return Outcome(name, result);
         });
 

@@ -144,6 +144,30 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
         }
     }
 
+    public async Task<OperationResult> RunServiceAsync(string stack, string service, string operation, CancellationToken cancellationToken = default)
+    {
+        if (_deployer is null || _runtime is null || services.GetService<StackControl>() is not { } control)
+        {
+            return OperationResult.Fail("The container engine is not connected to this daemon.");
+        }
+        if (operation is not ("start" or "stop" or "restart"))
+        {
+            return OperationResult.Fail($"'{operation}' is not a service operation; use start, stop or restart.");
+        }
+        try
+        {
+            _observed.TryRemove(stack, out _);
+            ControlResult result = operation == "stop"
+                ? await control.StopServiceAsync(stack, service, "a user (web UI)", cancellationToken)
+                : await control.StartServiceAsync(stack, service, "a user (web UI)", restart: operation == "restart", cancellationToken);
+            return result.Succeeded ? OperationResult.Ok(result.Message + ".") : OperationResult.Fail(result.Message);
+        }
+        catch (Exception e) when (e is StateConflictException or EngineException or InvalidOperationException)
+        {
+            return OperationResult.Fail(e.Message);
+        }
+    }
+
     public async Task<IReadOnlyList<int>> UsedHostPortsAsync(CancellationToken cancellationToken = default) =>
         [.. (await _stacks.ListStacksAsync(cancellationToken)).SelectMany(s => Resolve(s)?.Services.SelectMany(v => v.Ports) ?? [])
             .Select(p => p.HostPort).Distinct().Order()];
@@ -170,17 +194,24 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
     {
         ResolvedStack? resolved = Resolve(stack);
         StackObservation observed = await ObserveAsync(stack.Name, cancellationToken);
+        IReadOnlySet<string> stoppedByUser = await _stacks.StoppedServicesAsync(stack.Name, cancellationToken);
         var services = new List<ServiceView>();
         foreach (ResolvedService service in resolved?.Services ?? [])
         {
             ObservedService? container = observed.Services.FirstOrDefault(o => o.Service == service.Name);
             ServiceHealthSnapshot? health = _health.Get(stack.Name, service.Name);
-            services.Add(new ServiceView(service.Name, service.Image, (container?.State ?? ContainerState.Missing).ToString().ToLowerInvariant(),
-                health?.Health.Status.ToWire() ?? (service.Healthcheck is null ? "none" : "starting"), health?.Autoheal.Restarts.Count ?? 0, container?.Address));
+            ContainerState seen = container?.State ?? ContainerState.Missing;
+            // Down because a user stopped it: "stopped", not "exited" (which reads as a failure).
+            string serviceState = seen != ContainerState.Running && (stoppedByUser.Contains(service.Name) || stack.DesiredState == "stopped")
+                ? "stopped" : seen.ToString().ToLowerInvariant();
+            services.Add(new ServiceView(service.Name, service.Image, serviceState,
+                serviceState == "stopped" ? "—" : health?.Health.Status.ToWire() ?? (service.Healthcheck is null ? "none" : "starting"), health?.Autoheal.Restarts.Count ?? 0, container?.Address));
         }
         string state = busy ? "deploying"
             : stack.DesiredState == "stopped" ? "stopped"
             : services.Count > 0 && services.All(s => s.State == "running") ? "running"
+            : services.Count > 0 && services.All(s => s.State is "running" or "stopped")
+                ? services.Any(s => s.State == "running") ? "partly stopped" : "stopped"
             : services.Any(s => s.State == "running") ? "degraded" : "down";
         var ports = new List<PortView>();
         foreach (ResolvedService service in resolved?.Services ?? [])

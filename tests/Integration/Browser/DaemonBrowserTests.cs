@@ -221,6 +221,21 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await page.ReloadAsync();
         await WaitInteractiveAsync(page, Diagnose);
         await Assertions.Expect(page.Locator("tr", new() { Has = page.GetByLabel($"Exposure of {HttpPort}") }).GetByTestId("exposure")).ToHaveTextAsync("host only");
+
+        // One service stopped from its row: the container is down (its SSH port closed to the laptop), shown as stopped by the
+        // owner rather than failed, and kept down (autoheal and restart policies leave it); Start brings it back.
+        ILocator gitlabRow = page.Locator("tr[data-service=gitlab]");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop gitlab" }).ClickAsync();
+        await Assertions.Expect(page.Locator("p[role=status]")).ToContainTextAsync("'gitlab-probe/gitlab' stopped", new() { Timeout = 60_000 });
+        await Assertions.Expect(gitlabRow.Locator(".badge").First).ToHaveTextAsync("stopped");
+        await Assertions.Expect(page.Locator(".actions .badge").First).ToHaveTextAsync("partly stopped");
+        Assert.Null(await TestBox.TryConnectTcpAsync(box.Laptop, TestBox.NasLanAddress, SshPort, Probe));
+        await ShotAsync(page, "stack-detail-service-stopped");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start gitlab" }).ClickAsync();
+        await Assertions.Expect(page.Locator("p[role=status]")).ToContainTextAsync("'gitlab-probe/gitlab' started", new() { Timeout = 60_000 });
+        await Assertions.Expect(gitlabRow.Locator(".badge").First).ToHaveTextAsync("running");
+        await Poll.UntilAsync(async () => await TestBox.TryConnectTcpAsync(box.Laptop, TestBox.NasLanAddress, SshPort, Probe) is not null,
+            TimeSpan.FromSeconds(30), () => $"gitlab's SSH port did not answer again after Start\n{Diagnose()}");
         await laptop.Context.CloseAsync();
     }
 

@@ -74,6 +74,13 @@ public sealed class UserStopTests(RegistryFixture fixture)
             OperationResponse started = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/us/services/unless/start", null);
             Assert.True(started.Succeeded, started.Message);
             Assert.Equal(ContainerStatus.Running, await StatusAsync(engine, "us", "unless"));
+
+            // `appliance stack restart NAME SERVICE` restarts a running service.
+            CommandResult restart = (await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "stack", "restart", "us", "unless",
+                "--daemon-socket", daemon.SocketPath])).EnsureSuccess();
+            Assert.Contains("'us/unless' restarted", restart.Stdout);
+            Assert.Equal(ContainerStatus.Running, await StatusAsync(engine, "us", "unless"));
+            Assert.Contains(await DaemonProcess.EventsAsync(client, "us"), e => e.Service == "unless" && e.Kind == EventKind.Restart && e.Message == "restarted");
         }
     }
 

@@ -57,6 +57,31 @@ public class UserStopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServiceStart_OfARunningService_IsANoOp_Restart_RestartsIt()
+    {
+        _runtime.Calls.Clear();
+        ControlResult started = await _control.StartServiceAsync("gitlab", "redis", "test");
+        Assert.Equal("'gitlab/redis' already runs", started.Message);
+        Assert.Empty(_runtime.Calls);
+
+        ControlResult restarted = await _control.StartServiceAsync("gitlab", "redis", "test", restart: true);
+        Assert.True(restarted.Succeeded);
+        Assert.Equal("'gitlab/redis' restarted", restarted.Message);
+        Assert.Equal(["restart gitlab/redis"], _runtime.Calls);
+        Assert.Equal(ContainerState.Running, _runtime.Stacks["gitlab"].Services["redis"].State);
+    }
+
+    [Fact]
+    public async Task ServiceRestart_OfAStoppedService_StartsIt_AndForgetsTheStop()
+    {
+        await _control.StopServiceAsync("gitlab", "redis", "test");
+        ControlResult restarted = await _control.StartServiceAsync("gitlab", "redis", "test", restart: true);
+        Assert.Equal("'gitlab/redis' started", restarted.Message);
+        Assert.Equal(ContainerState.Running, _runtime.Stacks["gitlab"].Services["redis"].State);
+        Assert.Empty(await _stacks.StoppedServicesAsync("gitlab"));
+    }
+
+    [Fact]
     public async Task AtDaemonStart_StoppedAlways_ComesBack_StoppedUnlessStopped_Stays()
     {
         await _control.StopServiceAsync("gitlab", "postgresql", "test");

@@ -133,6 +133,19 @@ public sealed class InMemoryBackend : IApplianceBackend
         return Task.FromResult(OperationResult.Ok($"{operation}: done."));
     }
 
+    public Task<OperationResult> RunServiceAsync(string stack, string service, string operation, CancellationToken cancellationToken = default)
+    {
+        StackView? view = _stacks.Items.FirstOrDefault(s => s.Name == stack);
+        if (view?.Services.FirstOrDefault(s => s.Name == service) is null)
+        {
+            return Task.FromResult(OperationResult.Fail($"stack '{stack}' has no service '{service}'"));
+        }
+        string state = operation == "stop" ? "stopped" : "running";
+        Set(view with { Services = [.. view.Services.Select(s => s.Name == service ? s with { State = state } : s)] });
+        Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "restart", stack, service, operation == "stop" ? "stopped" : operation + "ed"));
+        return Task.FromResult(OperationResult.Ok($"'{stack}/{service}' {(operation == "stop" ? "stopped" : operation + "ed")}."));
+    }
+
     public Task<OperationResult> SetExposureAsync(string stack, string service, int hostPort, string protocol, Exposure exposure, CancellationToken cancellationToken = default)
     {
         StackView view = _stacks.Items.First(s => s.Name == stack);

@@ -39,6 +39,9 @@ public sealed class DisconnectedBackend(IOptions<UiOptions> options) : IApplianc
 
     public Task<OperationResult> RunAsync(string stack, string operation, bool removeVolumes, CancellationToken cancellationToken = default) => Task.FromResult(OperationResult.Fail(NoEngine));
 
+    public Task<OperationResult> RunServiceAsync(string stack, string service, string operation, CancellationToken cancellationToken = default) =>
+        Task.FromResult(OperationResult.Fail(NoEngine));
+
     public Task<OperationResult> SetExposureAsync(string stack, string service, int hostPort, string protocol, Exposure exposure, CancellationToken cancellationToken = default) => Task.FromResult(OperationResult.Fail(NoEngine));
 
     public Task<IReadOnlyList<PendingChange>> PendingChangesAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<PendingChange>>([]);

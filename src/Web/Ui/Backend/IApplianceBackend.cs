@@ -28,6 +28,9 @@ public interface IApplianceBackend
     /// <summary>"start", "stop", "restart", "update" or "remove".</summary>
     Task<OperationResult> RunAsync(string stack, string operation, bool removeVolumes, CancellationToken cancellationToken = default);
 
+    /// <summary>"start", "stop" or "restart" of one service; a stop is remembered until a start.</summary>
+    Task<OperationResult> RunServiceAsync(string stack, string service, string operation, CancellationToken cancellationToken = default);
+
     /// <summary>Changes who can reach a published port; returns the pending change to confirm.</summary>
     Task<OperationResult> SetExposureAsync(string stack, string service, int hostPort, string protocol, Exposure exposure, CancellationToken cancellationToken = default);
 
