@@ -185,10 +185,7 @@ public sealed partial class StackEngine
         }
 
         // /etc/hosts: every service by name, hostname and aliases.
-        IReadOnlyList<HostEntry> hosts = stack.Services
-            .Select(s => new HostEntry(subnet.Addresses[s.Name].ToString(),
-                new[] { s.Name, s.Hostname }.Concat(s.Aliases).Distinct(StringComparer.Ordinal).ToList()))
-            .ToList();
+        IReadOnlyList<HostEntry> hosts = HostsOf(stack, subnet);
 
         var started = stack.Services.ToDictionary(s => s.Name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var conditions = new Dictionary<(string, DependencyCondition), Lazy<Task>>();
@@ -252,6 +249,11 @@ public sealed partial class StackEngine
             throw;
         }
     }
+
+    /// <summary>The stack's /etc/hosts entries: every service by name, hostname and aliases.</summary>
+    private static IReadOnlyList<HostEntry> HostsOf(ResolvedStack stack, StackSubnet subnet) =>
+        [.. stack.Services.Select(s => new HostEntry(subnet.Addresses[s.Name].ToString(),
+            new[] { s.Name, s.Hostname }.Concat(s.Aliases).Distinct(StringComparer.Ordinal).ToList()))];
 
     private static string ConditionText(DependencyCondition condition) => condition switch
     {

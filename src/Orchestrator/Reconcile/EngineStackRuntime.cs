@@ -34,7 +34,7 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
         }
     }
 
-    public async Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default)
+    public async Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default, IReadOnlySet<string>? leaveStopped = null)
     {
         StackLoadResult loaded = StackLoader.LoadFromText(deployment.StackFile, StackFiles.PathOf(stateDir, deployment.Stack), deployment.Parameters);
         if (loaded.Stack is not ResolvedStack stack)
@@ -46,21 +46,39 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
         if (engine.ListStacks().Contains(stack.Name, StringComparer.Ordinal))
         {
             StackObservation observed = await InspectAsync(stack.Name, cancellationToken);
-            bool unchanged = observed.AllRunning
-                && observed.Services.Select(s => s.Service).Order(StringComparer.Ordinal)
+            bool sameDeployment = observed.Services.Select(s => s.Service).Order(StringComparer.Ordinal)
                     .SequenceEqual(stack.Services.Select(s => s.Name).Order(StringComparer.Ordinal))
                 && AppliedVersion(stack.Name) == Fingerprint(deployment);
-            if (unchanged)
+            if (sameDeployment && observed.AllRunning)
             {
                 return;
             }
-            // Recreated in place: the same subnet and container addresses (the firewall's rules and clients rely on them).
+            // The same deployment with some services down or missing: only those are brought back, what runs is left alone
+            // (after a reboot, with the bridge gone, it takes the whole stack).
+            if (sameDeployment && await engine.ConvergeAsync(stack, leaveStopped, cancellationToken: cancellationToken))
+            {
+                return;
+            }
+            // Changed, or half-made: recreated in place, with the same subnet and container addresses (the firewall's rules and
+            // clients rely on them).
+            ForgetApplied(stack.Name);
             await engine.DownAsync(stack.Name, removeVolumes: false, keepAddresses: true, cancellationToken: cancellationToken);
         }
+        // The marker says "this deployment was brought up whole" (bridge, rules, containers): gone while `up` runs, so an `up`
+        // the process died in is never taken for a finished one that only lost containers.
+        ForgetApplied(stack.Name);
         await engine.UpAsync(stack, cancellationToken: cancellationToken);
         string marker = AppliedPath(stack.Name);
         Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
         await File.WriteAllTextAsync(marker, Fingerprint(deployment), cancellationToken);
+    }
+
+    private void ForgetApplied(string stack)
+    {
+        if (File.Exists(AppliedPath(stack)))
+        {
+            File.Delete(AppliedPath(stack));
+        }
     }
 
     // What runs is recorded next to the stack file (STATE_DIR/stacks/NAME/applied): an update to a new deployment with the
@@ -75,6 +93,7 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
 
     public async Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default)
     {
+        ForgetApplied(stack);
         try
         {
             await engine.DownAsync(stack, removeVolumes, cancellationToken: cancellationToken);

@@ -22,7 +22,8 @@ public interface IStackRuntime
 
     /// <summary>Converges the stack to <paramref name="deployment"/> like <c>compose up</c>: creates what is missing, recreates
     /// services whose definition changed, removes services no longer defined, leaves the rest running untouched. Volumes stay.</summary>
-    Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default);
+    /// <param name="leaveStopped">Services that a user stopped: when their container exists it is not started.</param>
+    Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default, IReadOnlySet<string>? leaveStopped = null);
 
     /// <summary>Stops and removes the stack's containers, network and rules; volumes only if <paramref name="removeVolumes"/>.</summary>
     Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default);

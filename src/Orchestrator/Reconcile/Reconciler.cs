@@ -107,9 +107,10 @@ public sealed class Reconciler(StackRepository stacks, IStackRuntime runtime, IS
                     return; // left down at start: the periodic check does not bring it back either
                 }
             }
-            await runtime.UpAsync(deployment, cancellationToken);
-            // `up` starts the whole stack (dependencies first); what a user stopped is stopped again at once.
+            // What a user stopped is not started when its container exists; one that was missing is created (and started) by
+            // `up` and stopped again at once.
             string[] stopAgain = [.. model.Services.Select(s => s.Name).Where(StaysDown)];
+            await runtime.UpAsync(deployment, cancellationToken, leaveStopped: stopAgain.ToHashSet(StringComparer.Ordinal));
             foreach (string service in stopAgain)
             {
                 await runtime.StopServiceAsync(stack.Name, service, cancellationToken);

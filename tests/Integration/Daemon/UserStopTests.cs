@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using Appliance.Orchestrator.Events;
+using Appliance.Orchestrator.Networking;
 using Appliance.Orchestrator.Runtime;
 using Appliance.TestSupport;
 using Appliance.TestSupport.Registry;
@@ -138,6 +139,50 @@ public sealed class UserStopTests(RegistryFixture fixture)
         Assert.Equal(137, (await engine.InspectAsync("gr", "stubborn")).ExitCode);
         Assert.True(usr1 < TimeSpan.FromSeconds(3), $"usr1 took {usr1.TotalSeconds:0.0} s to stop");
         Assert.Equal(0, (await engine.InspectAsync("gr", "usr1")).ExitCode);
+    }
+
+    [Fact]
+    public async Task MissingContainer_IsRecreatedAlone_RunningServicesUntouched_UserStoppedOneLeftStopped()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonEngine.TakeDownAtTeardown(box);
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "1"], deployTimeoutSeconds: 60);
+        await daemon.DeployAsync("cv", $"""
+            name: cv
+            services:
+            {Service("db", "always")}
+            {Service("app", "always", "    depends_on: [db]")}
+            {Service("worker", "always")}
+            """);
+        using DaemonEngine engine = DaemonEngine.Open(box);
+        using DaemonClient client = daemon.Client();
+        OperationResponse stopped = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/cv/services/worker/stop", null);
+        Assert.True(stopped.Succeeded, stopped.Message);
+        ContainerState db = await engine.InspectAsync("cv", "db");
+        ContainerState app = await engine.InspectAsync("cv", "app");
+        string? appAddress = (await engine.Engine.PsAsync("cv")).Single(r => r.Service == "app").Address;
+
+        // app's container disappears behind Appliance's back (as after `runc delete`): only app is made again.
+        (await Command.RunAsync("runc", "--root", Path.Combine(box.RunDir, "runc"), "delete", "--force", app.Id)).EnsureSuccess();
+        await Poll.UntilAsync(async () => (await DaemonProcess.EventsAsync(client, "cv")).Any(e => e.Message.StartsWith("recreated missing services", StringComparison.Ordinal)),
+            Deadline, () => $"app was not recreated. Events:\n{Describe(DaemonProcess.EventsAsync(client, "cv").Result)}\nDaemon:\n{daemon.Process.Output}");
+        await Poll.UntilAsync(async () => await StatusAsync(engine, "cv", "app") == ContainerStatus.Running, Deadline,
+            () => $"app does not run again. Daemon:\n{daemon.Process.Output}");
+
+        EventResponse recreated = Assert.Single(await DaemonProcess.EventsAsync(client, "cv"), e => e.Message.StartsWith("recreated missing services", StringComparison.Ordinal));
+        Assert.Equal("recreated missing services: app", recreated.Message);
+        ContainerState dbAfter = await engine.InspectAsync("cv", "db");
+        Assert.Equal(db.Pid, dbAfter.Pid); // the same process: not restarted, not recreated
+        Assert.Equal(db.Created, dbAfter.Created);
+        Assert.NotEqual(app.Created, (await engine.InspectAsync("cv", "app")).Created);
+        Assert.Equal(appAddress, (await engine.Engine.PsAsync("cv")).Single(r => r.Service == "app").Address);
+        // The service a user stopped was not started by the pass that recreated app.
+        Assert.Equal(ContainerStatus.Stopped, await StatusAsync(engine, "cv", "worker"));
+        Assert.DoesNotContain(await DaemonProcess.EventsAsync(client, "cv"), e => e.Service == "worker" && e.Message is "started" or "restarted");
+        // app's new veth is on the stack's bridge, with the two others: one each, nothing left of the old one.
+        CommandResult ports = (await box.ExecAsync(box.Nas, "ip", "-o", "link", "show", "master", InterfaceNames.Bridge("cv"))).EnsureSuccess();
+        Assert.Equal(3, ports.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains(InterfaceNames.HostVeth("cv", "app"), ports.Stdout);
     }
 
     /// <summary>Through `ps`: in the middle of a restart runc briefly knows no container by that id (ps says stopped then).</summary>

@@ -39,7 +39,7 @@ public sealed class FakeRuntime : IStackRuntime, IStackModelReader
         return all with { Services = [.. all.Services.Where(s => services.Contains(s.Service))] };
     }
 
-    public Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default)
+    public Task UpAsync(StackDeployment deployment, CancellationToken cancellationToken = default, IReadOnlySet<string>? leaveStopped = null)
     {
         Calls.Add($"up {deployment.Stack} v{deployment.Version}");
         var services = new Dictionary<string, ObservedService>();

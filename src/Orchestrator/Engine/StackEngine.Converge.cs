@@ -1,0 +1,113 @@
+using Appliance.Orchestrator.Images;
+using Appliance.Orchestrator.Networking;
+using Appliance.Orchestrator.Runtime;
+using Appliance.Orchestrator.Stacks.Resolved;
+
+namespace Appliance.Orchestrator.Engine;
+
+public sealed partial class StackEngine
+{
+    /// <summary>
+    /// Brings every service of a stack that is up back to running without touching the ones that run: a missing container (runc
+    /// no longer knows it) is created again as <see cref="UpAsync"/> creates it — its leftovers removed first, then the same
+    /// address on the same bridge and the same volumes — and a stopped one is started again from its bundle; dependencies first.
+    /// Returns false, having changed nothing, when that is not possible: the stack is not up with these services, or its bridge
+    /// or addresses are gone (after a reboot). Then it takes a whole <see cref="DownAsync"/> and <see cref="UpAsync"/>.
+    /// </summary>
+    /// <param name="leaveStopped">Services to leave stopped when their container exists (a user stopped them); a missing one is
+    /// still created again.</param>
+    /// <param name="broughtBack">Gets the names of the services started or created again.</param>
+    public async Task<bool> ConvergeAsync(ResolvedStack stack, IReadOnlySet<string>? leaveStopped = null, List<string>? broughtBack = null,
+        IProgress<EngineEvent>? progress = null, CancellationToken cancellationToken = default)
+    {
+        string name = stack.Name;
+        if (DeployedStack.Load(_options, name) is not { } deployed
+            || !deployed.Services.Select(s => s.Name).Order(StringComparer.Ordinal).SequenceEqual(stack.Services.Select(s => s.Name).Order(StringComparer.Ordinal)))
+        {
+            return false;
+        }
+        StackSubnet? subnet = IpamFile.Load(_options).Find(name);
+        if (subnet is null || stack.Services.Any(s => !subnet.Addresses.ContainsKey(s.Name)))
+        {
+            return false;
+        }
+        if (await _network.FindStackNetworkAsync(name, cancellationToken) is not { } network)
+        {
+            return false;
+        }
+        IReadOnlyList<HostEntry> hosts = HostsOf(stack, subnet);
+        var volumeLocks = stack.Volumes.ToDictionary(v => v.StorageName, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
+        var gate = new Lock();
+        // ReverseLevels lists dependents first; reversed, every service comes after what it depends on.
+        foreach (IReadOnlyList<DeployedService> level in ReverseLevels(deployed.Services).Reverse())
+        {
+            await Task.WhenAll(level.Select(async record =>
+            {
+                ResolvedService service = stack.FindService(record.Name)!;
+                ContainerState? state = await _runtime.InspectAsync(record.ContainerId, cancellationToken);
+                if (state?.Status is ContainerStatus.Running or ContainerStatus.Paused)
+                {
+                    return; // running: untouched
+                }
+                if (state is { Status: ContainerStatus.Stopped, ExitCode: not null })
+                {
+                    if (leaveStopped?.Contains(service.Name) == true)
+                    {
+                        return;
+                    }
+                    Publish(progress, name, service.Name, EngineStep.StartContainer, $"{record.ContainerId} (stopped: started again)");
+                    await _runtime.RestartAsync(record.ContainerId, TimeSpan.FromSeconds(record.StopGraceSeconds), record.StopSignal, cancellationToken);
+                }
+                else
+                {
+                    await RecreateServiceAsync(stack, service, network, subnet, hosts, volumeLocks, progress, cancellationToken);
+                }
+                lock (gate)
+                {
+                    broughtBack?.Add(service.Name);
+                }
+            }));
+        }
+        return true;
+    }
+
+    /// <summary>One missing service of an up stack: what is left of it removed by name, then created and started as `up` does;
+    /// a failure removes what this attempt made and throws <see cref="StackDeploymentException"/>.</summary>
+    private async Task RecreateServiceAsync(ResolvedStack stack, ResolvedService service, StackNetwork network, StackSubnet subnet,
+        IReadOnlyList<HostEntry> hosts, IReadOnlyDictionary<string, SemaphoreSlim> volumeLocks, IProgress<EngineEvent>? progress,
+        CancellationToken cancellationToken)
+    {
+        string name = stack.Name;
+        string id = ContainerId(name, service.Name);
+        Publish(progress, name, service.Name, EngineStep.RemoveContainer, $"{id}: leftovers of the missing container");
+        await _runtime.RemoveAsync(id, cancellationToken);
+        string rootfsDir = RootfsDir(id);
+        await _images.RemoveRootfsAsync(rootfsDir, cancellationToken);
+        if (Directory.Exists(rootfsDir))
+        {
+            Directory.Delete(rootfsDir, recursive: true);
+        }
+        await _network.DetachContainerAsync(network, service.Name, cancellationToken);
+        await NetworkNamespaceFile.RemoveAsync(NetnsPath(id), cancellationToken);
+
+        var undo = new UndoLog();
+        try
+        {
+            Image image = await StepAsync(progress, name, service.Name, EngineStep.PullImage, service.Image, async () =>
+                await _images.FindAsync(service.Image, cancellationToken) ?? await _images.PullAsync(service.Image, null, cancellationToken));
+            await StartServiceAsync(stack, service, image, network, subnet.Addresses[service.Name], hosts, volumeLocks, undo, progress, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            EngineStep step = e is StepFailure f ? f.Step : EngineStep.StartContainer;
+            Exception cause = e is StepFailure ? e.InnerException! : e;
+            Publish(progress, name, service.Name, step, cause.Message, failed: true);
+            IReadOnlyList<string> rollbackFailures = await undo.RunAsync();
+            if (cause is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            throw new StackDeploymentException(name, service.Name, step, cause.Message, rollbackFailures, cause);
+        }
+    }
+}
