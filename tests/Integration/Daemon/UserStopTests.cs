@@ -33,8 +33,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
     public async Task UserStop_UnlessStoppedStaysStoppedAcrossADaemonRestart_AlwaysComesBack()
     {
         await using TestBox box = await TestBox.CreateAsync();
-        DaemonEngine.TakeDownAtTeardown(box);
-        DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "1"], deployTimeoutSeconds: 60);
+        DaemonProcess daemon = await StartDaemonAsync(box, reconcileIntervalSeconds: 1);
         await daemon.DeployAsync("us", $"""
             name: us
             services:
@@ -89,9 +88,8 @@ public sealed class UserStopTests(RegistryFixture fixture)
     public async Task ExitWatch_KilledContainer_IsRestartedWithinSeconds_ThoughThePeriodicPassIsMinutesAway()
     {
         await using TestBox box = await TestBox.CreateAsync();
-        DaemonEngine.TakeDownAtTeardown(box);
         // A periodic pass only every 10 min: a prompt restart can only come from the exit watch.
-        DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "600"], deployTimeoutSeconds: 60);
+        DaemonProcess daemon = await StartDaemonAsync(box, reconcileIntervalSeconds: 600);
         await daemon.DeployAsync("ew", $"""
             name: ew
             services:
@@ -145,8 +143,7 @@ public sealed class UserStopTests(RegistryFixture fixture)
     public async Task MissingContainer_IsRecreatedAlone_RunningServicesUntouched_UserStoppedOneLeftStopped()
     {
         await using TestBox box = await TestBox.CreateAsync();
-        DaemonEngine.TakeDownAtTeardown(box);
-        DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", "1"], deployTimeoutSeconds: 60);
+        DaemonProcess daemon = await StartDaemonAsync(box, reconcileIntervalSeconds: 1);
         await daemon.DeployAsync("cv", $"""
             name: cv
             services:
@@ -183,6 +180,14 @@ public sealed class UserStopTests(RegistryFixture fixture)
         CommandResult ports = (await box.ExecAsync(box.Nas, "ip", "-o", "link", "show", "master", InterfaceNames.Bridge("cv"))).EnsureSuccess();
         Assert.Equal(3, ports.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains(InterfaceNames.HostVeth("cv", "app"), ports.Stdout);
+    }
+
+    /// <summary>`appliance serve` on the box with the given reconcile interval; whatever it leaves is taken down at teardown.</summary>
+    private static Task<DaemonProcess> StartDaemonAsync(TestBox box, int reconcileIntervalSeconds)
+    {
+        DaemonEngine.TakeDownAtTeardown(box);
+        return DaemonProcess.StartAsync(box, extraArguments: ["--reconcile-interval", reconcileIntervalSeconds.ToString(CultureInfo.InvariantCulture)],
+            deployTimeoutSeconds: 60);
     }
 
     /// <summary>Through `ps`: in the middle of a restart runc briefly knows no container by that id (ps says stopped then).</summary>
