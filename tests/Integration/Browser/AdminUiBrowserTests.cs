@@ -173,6 +173,17 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         double width = await page.EvaluateAsync<double>("document.documentElement.scrollWidth");
         Assert.True(width <= 390, $"the dashboard is {width}px wide at phone width (horizontal scrolling)");
         await ShotAsync(page, "dashboard-phone", fullPage: true);
+
+        // The stack page at phone width: no sideways scrolling, and each service keeps its Stop button.
+        await page.GotoAsync("/stacks/nextcloud");
+        await WaitInteractiveAsync(page);
+        ILocator stop = page.Locator("tr[data-service]").First.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Stop ") });
+        await Assertions.Expect(stop).ToBeVisibleAsync();
+        LocatorBoundingBoxResult box = (await stop.BoundingBoxAsync())!;
+        Assert.True(box.X + box.Width <= 390, $"the Stop button ends at {box.X + box.Width}px, off a 390px screen");
+        width = await page.EvaluateAsync<double>("document.documentElement.scrollWidth");
+        Assert.True(width <= 390, $"the stack page is {width}px wide at phone width (horizontal scrolling)");
+        await ShotAsync(page, "stack-detail-phone", fullPage: true);
     }
 
     private async Task<IPage> NewPageAsync(UiServer server)
