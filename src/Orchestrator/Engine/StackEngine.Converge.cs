@@ -10,7 +10,8 @@ public sealed partial class StackEngine
     /// <summary>
     /// Brings every service of a stack that is up back to running without touching the ones that run: a missing container (runc
     /// no longer knows it) is created again as <see cref="UpAsync"/> creates it — its leftovers removed first, then the same
-    /// address on the same bridge and the same volumes — and a stopped one is started again from its bundle; dependencies first.
+    /// address on the same bridge and the same volumes — and a stopped one is started again from its bundle; dependencies first,
+    /// each service once its depends_on conditions hold.
     /// Returns false, having changed nothing, when that is not possible: the stack is not up with these services, or its bridge
     /// or addresses are gone (after a reboot). Then it takes a whole <see cref="DownAsync"/> and <see cref="UpAsync"/>.
     /// </summary>
@@ -49,12 +50,23 @@ public sealed partial class StackEngine
                 {
                     return; // running: untouched
                 }
-                if (state is { Status: ContainerStatus.Stopped, ExitCode: not null })
+                bool exists = state is { Status: ContainerStatus.Stopped, ExitCode: not null };
+                if (exists && leaveStopped?.Contains(service.Name) == true)
                 {
-                    if (leaveStopped?.Contains(service.Name) == true)
+                    return;
+                }
+                // As `up`: its depends_on conditions first (a dependency a user keeps stopped is not waited for).
+                foreach (ResolvedDependency dependency in service.DependsOn)
+                {
+                    if (leaveStopped?.Contains(dependency.Service) == true || stack.FindService(dependency.Service) is not { } target)
                     {
-                        return;
+                        continue;
                     }
+                    Publish(progress, name, service.Name, EngineStep.WaitForDependency, $"waiting for '{target.Name}' ({ConditionText(dependency.Condition)})");
+                    await WaitForConditionAsync(stack, target, dependency.Condition, Task.CompletedTask, cancellationToken);
+                }
+                if (exists)
+                {
                     Publish(progress, name, service.Name, EngineStep.StartContainer, $"{record.ContainerId} (stopped: started again)");
                     await _runtime.RestartAsync(record.ContainerId, TimeSpan.FromSeconds(record.StopGraceSeconds), record.StopSignal, cancellationToken);
                 }

@@ -182,6 +182,52 @@ public sealed class UserStopTests(RegistryFixture fixture)
         Assert.Contains(InterfaceNames.HostVeth("cv", "app"), ports.Stdout);
     }
 
+    [Fact]
+    public async Task StackStopThenStart_KeepsTheContainers_AndStartWaitsForTheDatabaseToBeHealthy()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess daemon = await StartDaemonAsync(box, reconcileIntervalSeconds: 1);
+        // db is healthy 2 s after each start (its marker file is made afresh); app may only start once it is.
+        await daemon.DeployAsync("ss", $$"""
+            name: ss
+            services:
+              db:
+                image: {{fixture.Registry.Reference(TestImages.Busybox)}}
+                restart: always
+                command: ["sh", "-c", "rm -f /tmp/ready; (sleep 2; touch /tmp/ready) & trap 'exit 0' TERM; sleep 3600 & wait"]
+                healthcheck:
+                  test: ["CMD", "test", "-f", "/tmp/ready"]
+                  interval: 1s
+                  timeout: 2s
+                  retries: 10
+              app:
+                image: {{fixture.Registry.Reference(TestImages.Busybox)}}
+                restart: always
+                command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+                depends_on:
+                  db:
+                    condition: service_healthy
+            """);
+        using DaemonEngine engine = DaemonEngine.Open(box);
+        using DaemonClient client = daemon.Client();
+        string dbId = (await engine.InspectAsync("ss", "db")).Id;
+        string appId = (await engine.InspectAsync("ss", "app")).Id;
+
+        OperationResponse stopped = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/ss/stop", null);
+        Assert.True(stopped.Succeeded, stopped.Message);
+        Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("ss", "db")).Status);
+        Assert.Equal(ContainerStatus.Stopped, (await engine.InspectAsync("ss", "app")).Status);
+
+        OperationResponse started = await client.SendJsonAsync<OperationResponse>(HttpMethod.Post, "api/daemon/stacks/ss/start", null);
+        Assert.True(started.Succeeded, started.Message);
+        ContainerState db = await engine.InspectAsync("ss", "db");
+        ContainerState app = await engine.InspectAsync("ss", "app");
+        Assert.Equal((ContainerStatus.Running, ContainerStatus.Running), (db.Status, app.Status));
+        Assert.Equal((dbId, appId), (db.Id, app.Id)); // the same containers, started again (compose stop / start), not new ones
+        Assert.True(app.Created - db.Created >= TimeSpan.FromSeconds(1.5),
+            $"app started {(app.Created - db.Created).TotalSeconds:0.00} s after db: it did not wait for db to be healthy. Daemon:\n{daemon.Process.Output}");
+    }
+
     /// <summary>`appliance serve` on the box with the given reconcile interval; whatever it leaves is taken down at teardown.</summary>
     private static Task<DaemonProcess> StartDaemonAsync(TestBox box, int reconcileIntervalSeconds)
     {
