@@ -28,7 +28,7 @@ public static class ApplianceCli
         yield return version;
         yield return ServeCommand.Create();
         yield return EventsCommand.Create(Socket);
-        Command stack = StackCommand.Create();
+        Command stack = StackCommand.Create(Socket);
         foreach (Command verb in StackListCommand.Create(Socket).Concat(StackControlCommand.Create(Socket)))
         {
             stack.Subcommands.Add(verb);

@@ -6,11 +6,11 @@ namespace Appliance.Web.Cli;
 /// <summary>`appliance stack ...`: verbs on stack files. `validate` works offline: no daemon, no root.</summary>
 internal static class StackCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string?> socket)
     {
         var stack = new Command("stack", "Work with stack files (a Compose subset plus x-appliance).");
         stack.Subcommands.Add(Validate());
-        StackEngineCommands.AddTo(stack);
+        StackEngineCommands.AddTo(stack, socket);
         return stack;
     }
 

@@ -5,12 +5,15 @@ using Appliance.Orchestrator.Images;
 using Appliance.Orchestrator.Networking;
 using Appliance.Orchestrator.Runtime;
 using Appliance.Orchestrator.Stacks;
+using Appliance.Web.Hosting;
 
 namespace Appliance.Web.Cli;
 
 /// <summary>
-/// `appliance stack up|down|ps|logs`: run the engine in this process (the daemon will serve
-/// these over its unix socket later). Containers outlive the command: conmon monitors them.
+/// `appliance stack up|down|ps|logs`. When the daemon runs (its socket exists) `up` and `down` go through it, so the stack is
+/// the daemon's: deployed as a plan, health-checked, restarted, in the firewall, and not removed as an orphan by its reconcile
+/// pass. Without a daemon, or with --state-dir, --run-dir or --host-netns, they run the engine in this process.
+/// Containers outlive the command: conmon monitors them.
 /// </summary>
 internal static class StackEngineCommands
 {
@@ -34,8 +37,11 @@ internal static class StackEngineCommands
         Recursive = true,
     };
 
-    public static void AddTo(Command stack)
+    private static Option<string?> _socket = new("--daemon-socket");
+
+    public static void AddTo(Command stack, Option<string?> socket)
     {
+        _socket = socket;
         stack.Options.Add(StateDir);
         stack.Options.Add(RunDir);
         stack.Options.Add(HostNetns);
@@ -73,6 +79,22 @@ internal static class StackEngineCommands
         return new Session(engine, images, network);
     }
 
+    /// <summary>The daemon to go through, or null: none runs, or an option points the engine somewhere of its own.</summary>
+    private static DaemonClient? Daemon(ParseResult parse)
+    {
+        if (parse.GetResult(StateDir) is { Implicit: false } || parse.GetResult(RunDir) is { Implicit: false } || parse.GetResult(HostNetns) is { Implicit: false })
+        {
+            return null;
+        }
+        var client = new DaemonClient(parse.GetValue(_socket));
+        if (File.Exists(client.SocketPath))
+        {
+            return client;
+        }
+        client.Dispose();
+        return null;
+    }
+
     private sealed class ConsoleProgress : IProgress<EngineEvent>
     {
         public void Report(EngineEvent value) => (value.Failed ? Console.Error : Console.Out).WriteLine(value.ToString());
@@ -105,6 +127,13 @@ internal static class StackEngineCommands
             {
                 return 1;
             }
+            if (Daemon(parse) is { } daemon)
+            {
+                return await UpThroughDaemonAsync(daemon, parse.GetValue(file)!, loaded, vars, cancellationToken);
+            }
+            Console.Error.WriteLine("appliance stack up: no daemon runs here, so this stack is made by this command alone: no health checks, "
+                + "restarts or firewall rules, and a daemon started later removes it as not its own. Start the daemon first "
+                + "(`systemctl start appliance`) to have it managed.");
             using Session session = Open(parse);
             try
             {
@@ -120,6 +149,29 @@ internal static class StackEngineCommands
         return command;
     }
 
+    /// <summary>The file's text and variables to the daemon (PUT api/daemon/stacks/NAME), which deploys it as a plan.</summary>
+    private static async Task<int> UpThroughDaemonAsync(DaemonClient daemon, string file, StackLoadResult loaded, Dictionary<string, string> vars,
+        CancellationToken cancellationToken)
+    {
+        // The daemon reads the file as if it lived in its own state (STATE/stacks/NAME/): an env_file next to this file is not there.
+        if (loaded.Definition?.Services.SelectMany(s => s.EnvFiles).FirstOrDefault(e => !Path.IsPathRooted(e.Path)) is { } envFile)
+        {
+            daemon.Dispose();
+            Console.Error.WriteLine($"appliance stack up: env_file '{envFile.Path}' is relative to {file}, which the daemon does not read; "
+                + "give it as an absolute path, or move its variables under environment:");
+            return 1;
+        }
+        string name = loaded.Stack!.Name;
+        Console.WriteLine($"deploying '{name}' through the daemon ({daemon.SocketPath}); it returns when the stack is up and healthy, or rolled back");
+        return await CliRun.WithDaemonAsync(daemon, async client =>
+        {
+            OperationResponse result = await client.SendJsonAsync<OperationResponse>(HttpMethod.Put, $"api/daemon/stacks/{Uri.EscapeDataString(name)}",
+                new DeployRequest(await File.ReadAllTextAsync(file, cancellationToken), vars), cancellationToken);
+            Console.WriteLine(result.Message);
+            return result.Succeeded ? 0 : 1;
+        });
+    }
+
     private static Command Down()
     {
         var name = new Argument<string>("NAME") { Description = "The stack's name." };
@@ -127,6 +179,16 @@ internal static class StackEngineCommands
         var command = new Command("down", "Stop and remove a stack's containers and network (volumes stay unless --volumes).") { name, volumes };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (Daemon(parse) is { } daemon)
+            {
+                return await CliRun.WithDaemonAsync(daemon, async client =>
+                {
+                    string path = $"api/daemon/stacks/{Uri.EscapeDataString(parse.GetValue(name)!)}" + (parse.GetValue(volumes) ? "?volumes=true" : "");
+                    OperationResponse removed = await client.SendJsonAsync<OperationResponse>(HttpMethod.Delete, path, null, cancellationToken);
+                    Console.WriteLine(removed.Message);
+                    return removed.Succeeded ? 0 : 1;
+                });
+            }
             using Session session = Open(parse);
             try
             {

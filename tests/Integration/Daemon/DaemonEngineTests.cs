@@ -25,6 +25,30 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         """;
 
     [Fact]
+    public async Task StackUpAndDown_FromTheCommandLine_GoThroughTheRunningDaemon()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonEngine.TakeDownAtTeardown(box);
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box, deployTimeoutSeconds: 60);
+        string file = Path.Combine(box.TempDir, "web.yaml");
+        await File.WriteAllTextAsync(file, Stack("cli"));
+
+        CommandResult up = await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "--daemon-socket", daemon.SocketPath, "stack", "up", file],
+            TimeSpan.FromMinutes(3));
+        Assert.True(up.Succeeded, $"{up.Stdout}{up.Stderr}\nDaemon:\n{daemon.Process.Output}");
+        Assert.Contains("deploying 'web' through the daemon", up.Stdout);
+        // The daemon's own stack (a deployment in its state), so its reconcile pass never takes it for an orphan.
+        using DaemonClient client = daemon.Client();
+        StackSummary web = Assert.Single(await client.GetAsync<StackSummary[]>("api/daemon/stacks"));
+        Assert.Equal(("web", 1, "running"), (web.Name, web.Version, Assert.Single(web.Services).State));
+
+        CommandResult down = await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "--daemon-socket", daemon.SocketPath, "stack", "down", "web"],
+            TimeSpan.FromMinutes(2));
+        Assert.True(down.Succeeded, $"{down.Stdout}{down.Stderr}");
+        Assert.Empty(await client.GetAsync<StackSummary[]>("api/daemon/stacks"));
+    }
+
+    [Fact]
     public async Task Deploy_Update_Restart_Remove_OverTheApi_WithRealContainers()
     {
         await using TestBox box = await TestBox.CreateAsync();
