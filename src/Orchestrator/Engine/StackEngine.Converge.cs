@@ -83,6 +83,18 @@ public sealed partial class StackEngine
         return true;
     }
 
+    /// <summary>Which image each of the stack's references names in the store now ("-" when none): part of what an `up` applied,
+    /// so a tag pulled anew (Update images) makes the next deploy of the same file recreate the containers.</summary>
+    public async Task<string> ImageIdsAsync(ResolvedStack stack, CancellationToken cancellationToken = default)
+    {
+        var ids = new List<string>();
+        foreach (string reference in stack.Services.Select(s => s.Image).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            ids.Add(reference + "=" + ((await _images.FindAsync(reference, cancellationToken))?.Id ?? "-"));
+        }
+        return string.Join("\n", ids);
+    }
+
     /// <summary>One missing service of an up stack: what is left of it removed by name, then created and started as `up` does;
     /// a failure removes what this attempt made and throws <see cref="StackDeploymentException"/>.</summary>
     private async Task RecreateServiceAsync(ResolvedStack stack, ResolvedService service, StackNetwork network, StackSubnet subnet,

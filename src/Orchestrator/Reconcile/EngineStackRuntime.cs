@@ -48,7 +48,7 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
             StackObservation observed = await InspectAsync(stack.Name, cancellationToken);
             bool sameDeployment = observed.Services.Select(s => s.Service).Order(StringComparer.Ordinal)
                     .SequenceEqual(stack.Services.Select(s => s.Name).Order(StringComparer.Ordinal))
-                && AppliedVersion(stack.Name) == Fingerprint(deployment);
+                && AppliedVersion(stack.Name) == Fingerprint(deployment, await engine.ImageIdsAsync(stack, cancellationToken));
             if (sameDeployment && observed.AllRunning)
             {
                 return;
@@ -70,7 +70,7 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
         await engine.UpAsync(stack, cancellationToken: cancellationToken);
         string marker = AppliedPath(stack.Name);
         Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
-        await File.WriteAllTextAsync(marker, Fingerprint(deployment), cancellationToken);
+        await File.WriteAllTextAsync(marker, Fingerprint(deployment, await engine.ImageIdsAsync(stack, cancellationToken)), cancellationToken);
     }
 
     private void ForgetApplied(string stack)
@@ -87,9 +87,10 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
 
     private string? AppliedVersion(string stack) => File.Exists(AppliedPath(stack)) ? File.ReadAllText(AppliedPath(stack)) : null;
 
-    private static string Fingerprint(StackDeployment deployment) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+    /// <summary>The stack file, its parameters and the images its tags name: a change of any makes `up` recreate the stack.</summary>
+    private static string Fingerprint(StackDeployment deployment, string imageIds) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes(deployment.StackFile + "\0" + string.Join("\0", deployment.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => p.Key + "=" + p.Value)))));
+            .Select(p => p.Key + "=" + p.Value)) + "\0" + imageIds)));
 
     public async Task DownAsync(string stack, bool removeVolumes, CancellationToken cancellationToken = default)
     {

@@ -134,11 +134,14 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
                         ? await control.StopStackAsync(stack, "a user (web UI)", cancellationToken)
                         : await control.StartStackAsync(stack, "a user (web UI)", restart: operation == "restart", cancellationToken);
                     return result.Succeeded ? OperationResult.Ok(result.Message + ".") : OperationResult.Fail(result.Message);
+                case "update":
+                    (bool updated, string message) = await services.GetRequiredService<ImageUpdates>().UpdateAsync(stack, _deployer, cancellationToken);
+                    return updated ? OperationResult.Ok(message) : OperationResult.Fail(message);
                 default:
-                    return OperationResult.Fail($"'{operation}' is not available yet; use remove, stop, start or restart (updates come with the image update check).");
+                    return OperationResult.Fail($"'{operation}' is not a stack operation; use remove, stop, start, restart or update.");
             }
         }
-        catch (Exception e) when (e is StateConflictException or EngineException or InvalidOperationException)
+        catch (Exception e) when (e is StateConflictException or EngineException or InvalidOperationException or Appliance.Orchestrator.Images.ImageException)
         {
             return OperationResult.Fail(e.Message);
         }

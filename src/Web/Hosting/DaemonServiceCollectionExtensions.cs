@@ -46,6 +46,9 @@ public static class DaemonServiceCollectionExtensions
             sp.GetRequiredService<IStackFirewall>()));
         services.AddSingleton<IStackRuntime>(sp =>
             new EngineStackRuntime(sp.GetRequiredService<StackEngine>(), options.StateDir));
+        services.AddSingleton(sp => new ImageUpdates(sp.GetRequiredService<ImageStore>(), sp.GetRequiredService<StackRepository>(),
+            sp.GetRequiredService<EventLog>(), options.StateDir));
+        services.AddSingleton<IImageUpdateChecker>(sp => sp.GetRequiredService<ImageUpdates>());
     }
 
     public static IServiceCollection AddApplianceDaemon(this IServiceCollection services, DaemonOptions options)

@@ -49,6 +49,51 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task UpdateImages_PullsTheNewerImageOfATag_AndRecreatesTheStackOnIt()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonEngine.TakeDownAtTeardown(box);
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box, deployTimeoutSeconds: 60);
+        // A repository of this test's own whose tag first names busybox, later redis (busybox plus redis-server).
+        string repository = $"{box.Prefix}-app";
+        string layout = await TestImages.BuildAsync();
+        await fixture.Registry.PushAsync(layout, TestImages.Busybox, repository);
+        await daemon.DeployAsync("upd", $"""
+            name: upd
+            services:
+              app:
+                image: {fixture.Registry.Reference(repository)}
+                restart: always
+                command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+            """);
+        using DaemonEngine engine = DaemonEngine.Open(box);
+        using HttpClient http = daemon.RawClient();
+        http.Timeout = TimeSpan.FromMinutes(3);
+        async Task<(bool Succeeded, string Message)> UpdateAsync()
+        {
+            using HttpResponseMessage response = await http.PostAsync("api/stacks/upd/update", null);
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return (response.IsSuccessStatusCode, body.RootElement.TryGetProperty("message", out var m) ? m.GetString()! : body.RootElement.GetProperty("detail").GetString()!);
+        }
+        async Task<bool> RunsRedisImageAsync() =>
+            (await engine.Runtime.ExecAsync((await engine.InspectAsync("upd", "app")).Id, ["test", "-e", "/usr/bin/redis-server"], TimeSpan.FromSeconds(10))).Succeeded;
+
+        (bool succeeded, string message) = await UpdateAsync();
+        Assert.True(succeeded, message);
+        Assert.Equal("Every image of 'upd' is up to date; nothing changed.", message);
+        Assert.False(await RunsRedisImageAsync());
+
+        await fixture.Registry.PushAsync(layout, TestImages.Redis, repository);
+        (succeeded, message) = await UpdateAsync();
+        Assert.True(succeeded, $"{message}\nDaemon:\n{daemon.Process.Output}");
+        Assert.StartsWith($"Updated {fixture.Registry.Reference(repository)} (sha256:", message);
+        Assert.True(await RunsRedisImageAsync(), "the container does not run the newer image");
+        using DaemonClient client = daemon.Client();
+        StackSummary upd = Assert.Single(await client.GetAsync<StackSummary[]>("api/daemon/stacks"));
+        Assert.Equal((2, "running"), (upd.Version, Assert.Single(upd.Services).State));
+    }
+
+    [Fact]
     public async Task Deploy_Update_Restart_Remove_OverTheApi_WithRealContainers()
     {
         await using TestBox box = await TestBox.CreateAsync();
