@@ -11,6 +11,10 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p tests/artifacts
 log=tests/artifacts/test-output.log
+# Every test prefix this run issues is noted here, so the leak guard blames this run only for what it made.
+export APPLIANCE_TEST_LEDGER="$PWD/tests/artifacts/prefixes-$$.txt"
+: > "$APPLIANCE_TEST_LEDGER"
+trap 'rm -f "$APPLIANCE_TEST_LEDGER"' EXIT
 start=$(date +%s)
 dotnet build Appliance.sln -c Debug -warnaserror -nologo -v q 2>&1 | tail -n 20
 status=0
