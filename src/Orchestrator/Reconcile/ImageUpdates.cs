@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Appliance.Orchestrator.Events;
 using Appliance.Orchestrator.Health.Schedules;
 using Appliance.Orchestrator.Images;
@@ -10,14 +11,28 @@ namespace Appliance.Orchestrator.Reconcile;
 /// <summary>A tag of a stack whose registry now serves another image than the one the box has.</summary>
 public sealed record ImageUpdate(string Reference, string? LocalDigest, string RemoteDigest);
 
+/// <summary>What the last check of a stack found (nothing newer: an empty list), and when.</summary>
+public sealed record ImageCheck(IReadOnlyList<ImageUpdate> Newer, DateTimeOffset CheckedAt);
+
 /// <summary>
 /// Newer images for a deployed stack's tags: the registry's manifest digest for each tag (no layer downloaded) against the
 /// local image's. <see cref="CheckAsync"/> is the schedules' `update-check`; <see cref="UpdateAsync"/> the stack page's "Update
 /// images": it pulls what is newer and deploys the same stack file again as a new version, which recreates the stack's
-/// containers on the new images (verified and rolled back like any deploy).
+/// containers on the new images (verified and rolled back like any deploy). The last check's finding per stack is kept
+/// (<see cref="LastCheck"/>) so the stack page can say that newer images are waiting, whoever checked.
 /// </summary>
-public sealed class ImageUpdates(ImageStore images, StackRepository stacks, EventLog events, string stateDir) : IImageUpdateChecker
+public sealed class ImageUpdates(ImageStore images, StackRepository stacks, EventLog events, string stateDir, TimeProvider? timeProvider = null)
+    : IImageUpdateChecker
 {
+    private readonly ConcurrentDictionary<string, ImageCheck> _lastChecks = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>What the last check of <paramref name="stack"/> found since the daemon started; null if it was not checked.</summary>
+    public ImageCheck? LastCheck(string stack) => _lastChecks.GetValueOrDefault(stack);
+
+    /// <summary>Forgets what was found for a stack that was removed.</summary>
+    public void Forget(string stack) => _lastChecks.TryRemove(stack, out _);
+
     public async Task<IReadOnlyList<ImageUpdate>> FindAsync(string stack, CancellationToken cancellationToken = default)
     {
         StackRecord record = await stacks.GetStackAsync(stack, cancellationToken)
@@ -37,24 +52,28 @@ public sealed class ImageUpdates(ImageStore images, StackRepository stacks, Even
                 newer.Add(new ImageUpdate(reference, local, remote));
             }
         }
+        _lastChecks[stack] = new ImageCheck(newer, _time.GetUtcNow());
         return newer;
     }
 
-    public async Task<string> CheckAsync(StackDeployment deployment, CancellationToken cancellationToken = default)
-    {
-        IReadOnlyList<ImageUpdate> newer = await FindAsync(deployment.Stack, cancellationToken);
-        return newer.Count == 0
+    public async Task<string> CheckAsync(StackDeployment deployment, CancellationToken cancellationToken = default) =>
+        Summarize(await FindAsync(deployment.Stack, cancellationToken));
+
+    /// <summary>One line for a check's finding, as the schedules and the stack page's "Check for updates" report it.</summary>
+    public static string Summarize(IReadOnlyList<ImageUpdate> newer) =>
+        newer.Count == 0
             ? "every image is up to date"
             : "newer images in the registry: " + string.Join(", ", newer.Select(Describe)) + "; Update images on the stack's page applies them";
-    }
 
-    /// <summary>Pulls the newer images and deploys the stack again on them; a stack whose images are all current is left alone.</summary>
-    public async Task<(bool Succeeded, string Message)> UpdateAsync(string stack, Deployer deployer, CancellationToken cancellationToken = default)
+    /// <summary>Pulls the newer images and deploys the stack again on them (a new version); a stack whose images are all
+    /// current is left alone (its version unchanged).</summary>
+    public async Task<DeployResult> UpdateAsync(string stack, Deployer deployer, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<ImageUpdate> newer = await FindAsync(stack, cancellationToken);
+        StackRecord record = (await stacks.GetStackAsync(stack, cancellationToken))!;
         if (newer.Count == 0)
         {
-            return (true, $"Every image of '{stack}' is up to date; nothing changed.");
+            return new DeployResult(true, stack, record.Version, $"Every image of '{stack}' is up to date; nothing changed.");
         }
         foreach (ImageUpdate update in newer)
         {
@@ -62,9 +81,12 @@ public sealed class ImageUpdates(ImageStore images, StackRepository stacks, Even
         }
         await events.PublishAsync(EventKind.Deploy, stack, null, $"pulled newer images: {string.Join(", ", newer.Select(u => u.Reference))}",
             "update images", cancellationToken);
-        StackRecord record = (await stacks.GetStackAsync(stack, cancellationToken))!;
         DeployResult result = await deployer.DeployAsync(stack, record.StackFile, record.Parameters, cancellationToken);
-        return (result.Succeeded, $"Updated {string.Join(", ", newer.Select(Describe))}: {result.Message}");
+        if (result.Succeeded)
+        {
+            _lastChecks[stack] = new ImageCheck([], _time.GetUtcNow());
+        }
+        return result with { Message = $"Updated {string.Join(", ", newer.Select(Describe))}: {result.Message}" };
     }
 
     private static string Describe(ImageUpdate u) => $"{u.Reference} ({Short(u.LocalDigest)} -> {Short(u.RemoteDigest)})";

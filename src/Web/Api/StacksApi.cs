@@ -7,7 +7,7 @@ namespace Appliance.Web.Api;
 /// <summary>/api/stacks, /api/catalog, /api/events: the operations of the dashboard, catalog, detail and editor pages.</summary>
 public static class StacksApi
 {
-    private static readonly string[] Operations = ["start", "stop", "restart", "update"];
+    private static readonly string[] Operations = ["start", "stop", "restart", "check-updates", "update"];
     private static readonly string[] ServiceOperations = ["start", "stop", "restart"];
 
     public static RouteGroupBuilder MapStacksApi(this RouteGroupBuilder api)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Appliance.Orchestrator.Events;
 using Appliance.Orchestrator.Health;
+using Appliance.Orchestrator.Images;
 using Appliance.Orchestrator.Reconcile;
 using Appliance.Orchestrator.Stacks;
 using Appliance.Orchestrator.State;
@@ -122,9 +123,14 @@ public static partial class DaemonApi
             {
                 return BadStackName(name);
             }
+            if (operation is "update" or "check-updates")
+            {
+                return await UpdateImagesAsync(name, operation == "check-updates", services, ct);
+            }
             if (operation is not ("start" or "stop" or "restart"))
             {
-                return Results.Json(new ErrorResponse($"'{operation}' is not a stack operation; use start, stop or restart"), statusCode: StatusCodes.Status404NotFound);
+                return Results.Json(new ErrorResponse($"'{operation}' is not a stack operation; use start, stop, restart, check-updates or update"),
+                    statusCode: StatusCodes.Status404NotFound);
             }
             if (services.GetService<StackControl>() is not { } control)
             {
@@ -202,6 +208,36 @@ public static partial class DaemonApi
             }
         });
         return app;
+    }
+
+    /// <summary>Check for updates (newer images of the stack's tags in the registry) or Update images (pull them, deploy again).</summary>
+    private static async Task<IResult> UpdateImagesAsync(string name, bool checkOnly, IServiceProvider services, CancellationToken ct)
+    {
+        if (services.GetService<ImageUpdates>() is not { } updates || services.GetService<Deployer>() is not { } deployer)
+        {
+            return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        try
+        {
+            if (checkOnly)
+            {
+                IReadOnlyList<ImageUpdate> newer = await updates.FindAsync(name, ct);
+                int version = (await services.GetRequiredService<StackRepository>().GetStackAsync(name, ct))?.Version ?? 0;
+                return Results.Json(new OperationResponse(true, name, version, ImageUpdates.Summarize(newer)));
+            }
+            DeployResult result = await updates.UpdateAsync(name, deployer, ct);
+            return result.Succeeded
+                ? Results.Json(new OperationResponse(true, name, result.Version, result.Message))
+                : Results.Json(new ErrorResponse(result.Message), statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+        catch (StateConflictException e)
+        {
+            return Results.Json(new ErrorResponse(e.Message), statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (ImageException e)
+        {
+            return Results.Json(new ErrorResponse($"the registry of a '{name}' image did not answer as expected: {e.Message}"), statusCode: StatusCodes.Status502BadGateway);
+        }
     }
 
     private static IResult Outcome(string stack, ControlResult result) => result.Succeeded

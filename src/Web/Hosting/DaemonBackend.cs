@@ -32,6 +32,7 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
     private readonly HealthMonitor _health = services.GetRequiredService<HealthMonitor>();
     private readonly IStackRuntime? _runtime = services.GetService<IStackRuntime>();
     private readonly Deployer? _deployer = services.GetService<Deployer>();
+    private readonly ImageUpdates? _imageUpdates = services.GetService<ImageUpdates>();
     private readonly ConcurrentDictionary<(string, int), ResolvedStack?> _resolved = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, StackObservation Observation)> _observed = new(StringComparer.Ordinal);
 
@@ -127,6 +128,7 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
             {
                 case "remove":
                     DeployResult removed = await _deployer.RemoveAsync(stack, removeVolumes, cancellationToken);
+                    _imageUpdates?.Forget(stack);
                     return OperationResult.Ok($"'{stack}' {removed.Message}" + (removeVolumes ? " with its volumes." : "; its volumes were kept."));
                 case "stop" or "start" or "restart":
                     StackControl control = services.GetRequiredService<StackControl>();
@@ -134,11 +136,16 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
                         ? await control.StopStackAsync(stack, "a user (web UI)", cancellationToken)
                         : await control.StartStackAsync(stack, "a user (web UI)", restart: operation == "restart", cancellationToken);
                     return result.Succeeded ? OperationResult.Ok(result.Message + ".") : OperationResult.Fail(result.Message);
+                case "check-updates":
+                    IReadOnlyList<ImageUpdate> newer = await (_imageUpdates ?? throw new InvalidOperationException("image updates are not connected to this daemon")).FindAsync(stack, cancellationToken);
+                    return OperationResult.Ok(newer.Count == 0
+                        ? $"Every image of '{stack}' is up to date."
+                        : $"Newer images in the registry: {string.Join(", ", newer.Select(u => u.Reference))}. Update images pulls them and redeploys '{stack}' on them.");
                 case "update":
-                    (bool updated, string message) = await services.GetRequiredService<ImageUpdates>().UpdateAsync(stack, _deployer, cancellationToken);
-                    return updated ? OperationResult.Ok(message) : OperationResult.Fail(message);
+                    DeployResult updated = await (_imageUpdates ?? throw new InvalidOperationException("image updates are not connected to this daemon")).UpdateAsync(stack, _deployer, cancellationToken);
+                    return updated.Succeeded ? OperationResult.Ok(updated.Message) : OperationResult.Fail(updated.Message);
                 default:
-                    return OperationResult.Fail($"'{operation}' is not a stack operation; use remove, stop, start, restart or update.");
+                    return OperationResult.Fail($"'{operation}' is not a stack operation; use remove, stop, start, restart, check-updates or update.");
             }
         }
         catch (Exception e) when (e is StateConflictException or EngineException or InvalidOperationException or Appliance.Orchestrator.Images.ImageException)
@@ -225,7 +232,9 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
                 ports.Add(new PortView(service.Name, p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), exposure, sources, note));
             }
         }
-        return new StackView(stack.Name, state, services, ports, stack.UpdatedAt);
+        // What the last image check (a schedule's update-check, or Check for updates) found, to offer Update images.
+        ImageCheck? check = _imageUpdates?.LastCheck(stack.Name);
+        return new StackView(stack.Name, state, services, ports, stack.UpdatedAt, check?.Newer.Select(u => u.Reference).ToList(), check?.CheckedAt);
     }
 
     private ResolvedStack? Resolve(StackRecord stack) => _resolved.GetOrAdd((stack.Name, stack.Version), _ =>

@@ -103,6 +103,28 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task StackDetail_CheckForUpdates_ShowsNewerImages_UntilUpdated()
+    {
+        InMemoryBackend backend = new InMemoryBackend().WithStack("gitlab", 3, 8080);
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
+        IPage page = await SignedInPageAsync(server);
+        await page.GotoAsync("/stacks/gitlab");
+        await WaitInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check for updates" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Every image of 'gitlab' is up to date.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("newer-images")).ToHaveCountAsync(0);
+
+        backend.NewerInRegistry.Add("registry.local/gitlab:2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check for updates" }).ClickAsync();
+        ILocator banner = page.GetByTestId("newer-images");
+        await Assertions.Expect(banner).ToContainTextAsync("Newer images are in the registry for registry.local/gitlab:2 (checked ");
+        await ShotAsync(page, "stack-detail-newer-images");
+        await banner.GetByRole(AriaRole.Button, new() { Name = "Update images" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Updated registry.local/gitlab:2.")).ToBeVisibleAsync();
+        await Assertions.Expect(banner).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Editor_ShowsValidationErrorAtItsLine()
     {
         await using UiServer server = await UiServer.StartAsync();

@@ -69,9 +69,9 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         using DaemonEngine engine = DaemonEngine.Open(box);
         using HttpClient http = daemon.RawClient();
         http.Timeout = TimeSpan.FromMinutes(3);
-        async Task<(bool Succeeded, string Message)> UpdateAsync()
+        async Task<(bool Succeeded, string Message)> UpdateAsync(string operation = "update")
         {
-            using HttpResponseMessage response = await http.PostAsync("api/stacks/upd/update", null);
+            using HttpResponseMessage response = await http.PostAsync($"api/stacks/upd/{operation}", null);
             using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return (response.IsSuccessStatusCode, body.RootElement.TryGetProperty("message", out var m) ? m.GetString()! : body.RootElement.GetProperty("detail").GetString()!);
         }
@@ -83,11 +83,31 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         Assert.Equal("Every image of 'upd' is up to date; nothing changed.", message);
         Assert.False(await RunsRedisImageAsync());
 
+        // The stack's newerImages as one string: "null" before any check, "" when the last check found nothing newer.
+        async Task<string> NewerImagesAsync()
+        {
+            using var view = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/stacks/upd"));
+            return view.RootElement.GetProperty("newerImages") is { ValueKind: System.Text.Json.JsonValueKind.Array } newer
+                ? string.Join(", ", newer.EnumerateArray().Select(e => e.GetString())) : "null";
+        }
+        Assert.Equal("", await NewerImagesAsync());
+
         await fixture.Registry.PushAsync(layout, TestImages.Redis, repository);
+        // Check for updates finds it without pulling; the stack's view offers it until it is applied.
+        (succeeded, message) = await UpdateAsync("check-updates");
+        Assert.True(succeeded, message);
+        Assert.Equal($"Newer images in the registry: {fixture.Registry.Reference(repository)}. Update images pulls them and redeploys 'upd' on them.", message);
+        Assert.Equal(fixture.Registry.Reference(repository), await NewerImagesAsync());
+        CommandResult cli = await Command.RunAsync(["dotnet", DaemonProcess.AppliancePath, "--daemon-socket", daemon.SocketPath, "stack", "update", "upd", "--check"],
+            TimeSpan.FromMinutes(1));
+        Assert.True(cli.Succeeded, $"{cli.Stdout}{cli.Stderr}");
+        Assert.StartsWith($"newer images in the registry: {fixture.Registry.Reference(repository)} (sha256:", cli.Stdout);
+        Assert.False(await RunsRedisImageAsync());
         (succeeded, message) = await UpdateAsync();
         Assert.True(succeeded, $"{message}\nDaemon:\n{daemon.Process.Output}");
         Assert.StartsWith($"Updated {fixture.Registry.Reference(repository)} (sha256:", message);
         Assert.True(await RunsRedisImageAsync(), "the container does not run the newer image");
+        Assert.Equal("", await NewerImagesAsync());
         using DaemonClient client = daemon.Client();
         StackSummary upd = Assert.Single(await client.GetAsync<StackSummary[]>("api/daemon/stacks"));
         Assert.Equal((2, "running"), (upd.Version, Assert.Single(upd.Services).State));

@@ -26,6 +26,9 @@ public sealed class InMemoryBackend : IApplianceBackend
 
     public List<FlowQuery> Explained { get; } = [];
 
+    /// <summary>Image references the pretend registry has a newer image of (what "check-updates" finds).</summary>
+    public HashSet<string> NewerInRegistry { get; } = [];
+
     /// <summary>Adds a running, healthy stack with services "svc0..", one published port each (base + i).</summary>
     public InMemoryBackend WithStack(string name, int services = 3, int basePort = 0, Exposure exposure = Exposure.Lan)
     {
@@ -127,6 +130,18 @@ public sealed class InMemoryBackend : IApplianceBackend
             }
             Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "remove", stack, null, removeVolumes ? "removed with volumes" : "removed, volumes kept"));
             return Task.FromResult(OperationResult.Ok($"Removed '{stack}'{(removeVolumes ? " and its volumes" : "; volumes kept")}."));
+        }
+        if (operation is "check-updates" or "update")
+        {
+            string[] newer = [.. view.Services.Select(s => s.Image).Where(NewerInRegistry.Contains).Distinct()];
+            if (operation == "update")
+            {
+                NewerInRegistry.ExceptWith(newer);
+                Set(view with { NewerImages = [], ImagesCheckedAt = DateTimeOffset.UtcNow });
+                return Task.FromResult(OperationResult.Ok(newer.Length == 0 ? $"Every image of '{stack}' is up to date; nothing changed." : $"Updated {string.Join(", ", newer)}."));
+            }
+            Set(view with { NewerImages = newer, ImagesCheckedAt = DateTimeOffset.UtcNow });
+            return Task.FromResult(OperationResult.Ok(newer.Length == 0 ? $"Every image of '{stack}' is up to date." : $"Newer images in the registry: {string.Join(", ", newer)}."));
         }
         Set(view with { State = operation == "stop" ? "stopped" : "running" });
         Publish(new ApplianceEvent(DateTimeOffset.UtcNow, operation, stack, null, $"{operation} done"));

@@ -25,7 +25,7 @@ public interface IApplianceBackend
     /// <summary>Deploys (or updates) a stack from compose text with the given parameters.</summary>
     Task<OperationResult> DeployAsync(string name, string stackYaml, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>"start", "stop", "restart", "update" or "remove".</summary>
+    /// <summary>"start", "stop", "restart", "check-updates" (newer images in the registry?), "update" or "remove".</summary>
     Task<OperationResult> RunAsync(string stack, string operation, bool removeVolumes, CancellationToken cancellationToken = default);
 
     /// <summary>"start", "stop" or "restart" of one service; a stop is remembered until a start.</summary>

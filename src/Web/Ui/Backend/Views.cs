@@ -15,7 +15,9 @@ public sealed record StackView(
     string State,
     IReadOnlyList<ServiceView> Services,
     IReadOnlyList<PortView> Ports,
-    DateTimeOffset? DeployedAt = null);
+    DateTimeOffset? DeployedAt = null,
+    IReadOnlyList<string>? NewerImages = null,
+    DateTimeOffset? ImagesCheckedAt = null);
 
 public sealed record ServiceView(
     string Name,
