@@ -80,9 +80,7 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     {
         InMemoryBackend backend = new InMemoryBackend().WithStack("gitlab", 3, 8080);
         await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
-        IPage page = await SignedInPageAsync(server);
-        await page.GotoAsync("/stacks/gitlab");
-        await WaitInteractiveAsync(page);
+        IPage page = await StackPageAsync(server, "gitlab");
         await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("ready to accept connections");
         await page.GetByLabel("Exposure of 8080").SelectOptionAsync("HostOnly");
         ILocator banner = page.GetByTestId("confirm-banner");
@@ -107,9 +105,7 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     {
         InMemoryBackend backend = new InMemoryBackend().WithStack("gitlab", 3, 8080);
         await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
-        IPage page = await SignedInPageAsync(server);
-        await page.GotoAsync("/stacks/gitlab");
-        await WaitInteractiveAsync(page);
+        IPage page = await StackPageAsync(server, "gitlab");
         await page.GetByRole(AriaRole.Button, new() { Name = "Check for updates" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Every image of 'gitlab' is up to date.")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("newer-images")).ToHaveCountAsync(0);
@@ -240,6 +236,15 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await page.GetByLabel("Password (at least").FillAsync(Password);
         await page.GetByLabel("Repeat password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
+        await WaitInteractiveAsync(page);
+        return page;
+    }
+
+    /// <summary>A signed-in page showing the stack page of <paramref name="stack"/>, interactive.</summary>
+    private async Task<IPage> StackPageAsync(UiServer server, string stack)
+    {
+        IPage page = await SignedInPageAsync(server);
+        await page.GotoAsync($"/stacks/{stack}");
         await WaitInteractiveAsync(page);
         return page;
     }
