@@ -351,6 +351,7 @@ public sealed partial class StackEngine
             Mounts = mounts,
             Hosts = [.. hosts, .. service.ExtraHosts.Select(h => new HostEntry(h.Value, [h.Key]))],
             Limits = new Runtime.ResourceLimits { MemoryBytes = service.Limits.MemoryBytes, Cpus = service.Limits.Cpus, Pids = service.Limits.Pids },
+            Logs = new LogLimits(service.LogMaxSizeBytes, service.LogMaxFiles),
             Labels = labels,
         };
         await StepAsync(progress, name, service.Name, EngineStep.CreateContainer, id, async () =>

@@ -38,6 +38,9 @@ public sealed record ContainerSpec
 
     public ResourceLimits Limits { get; init; } = new();
 
+    /// <summary>How much of its output is kept (Compose's logging.options max-size and max-file).</summary>
+    public LogLimits Logs { get; init; } = LogLimits.Default;
+
     /// <summary>Stored as OCI annotations; read back by <see cref="IContainerRuntime.InspectAsync"/> (e.g. stack and service names).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }

@@ -34,6 +34,7 @@ public sealed partial class RuncRuntime
                 "-p", Path.Combine(bundle, PidFileName),
                 "--conmon-pidfile", Path.Combine(bundle, ConmonPidFileName),
                 "-l", "k8s-file:" + Path.Combine(bundle, LogFileName),
+                "--log-size-max", ReadLogLimits(bundle).MaxSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--exit-dir", Path.Combine(bundle, "exit"),
                 "--socket-dir-path", _options.SocketDirectory,
                 "--log-level", "error",

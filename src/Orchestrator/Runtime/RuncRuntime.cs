@@ -82,6 +82,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
         await File.WriteAllTextAsync(Path.Combine(bundle, OciConfig.HostnameFileName), (spec.Hostname ?? spec.Id) + "\n", cancellationToken);
         JsonObject config = OciConfig.Build(spec, bundle, user.Value, caps, mounts);
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(bundle, LogLimitsFileName), spec.Logs.Serialize(), cancellationToken);
 
         try
         {

@@ -20,4 +20,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 9006, Level = LogLevel.Error, Message = "The exit watch failed; exited containers are noticed by the periodic reconcile pass only")]
     public static partial void ExitWatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9007, Level = LogLevel.Warning, Message = "A log rotation pass failed; the next one tries again")]
+    public static partial void LogRotationFailed(ILogger logger, Exception exception);
 }

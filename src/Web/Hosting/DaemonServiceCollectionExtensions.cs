@@ -36,6 +36,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<IImageStore>(sp => sp.GetRequiredService<ImageStore>());
         services.AddSingleton(_ => new NetworkManager(host));
         services.AddSingleton<IContainerRuntime>(_ => new RuncRuntime(new RuntimeOptions { StateDirectory = options.StateDir, RunDirectory = options.RunDir }));
+        services.AddHostedService<LogRotationService>();
         services.AddApplianceFirewall(options, host);
         services.AddSingleton(sp => new StackEngine(new EngineOptions
             {

@@ -33,6 +33,9 @@ public sealed class StackEngineTests(RegistryFixture fixture)
             pids.Add((await bed.Runtime.InspectAsync(s.ContainerId))!.Pid);
         }
         List<string> order = bed.Events.Where(e => e.Step == EngineStep.StartContainer).Select(e => e.Service!).ToList();
+        // The stack file's logging options reach conmon: it starts a new file at gitlab's max-size (5m).
+        string gitlabBundle = Path.Combine(bed.Runtime.Options.ContainersDirectory, ps.Single(s => s.Service == "gitlab").ContainerId);
+        string[] conmonArgs = (await File.ReadAllTextAsync($"/proc/{(await File.ReadAllTextAsync(Path.Combine(gitlabBundle, "conmon.pid"))).Trim()}/cmdline")).Split('\0');
 
         Assert.All(ps, s => Assert.Equal(ContainerStatus.Running, s.Status));
         Assert.Equal("gitlab", order.Last());
@@ -41,6 +44,7 @@ public sealed class StackEngineTests(RegistryFixture fixture)
         Assert.StartsWith("SSH-2.0-gitlab-probe", banner);
         Assert.Contains($"{ps.Single(s => s.Service == "postgresql").Address}\tpostgresql", hosts.Stdout);
         Assert.Contains("ap-gitlab-probe", await bed.NasLinksAsync());
+        Assert.Equal("5242880", conmonArgs[Array.IndexOf(conmonArgs, "--log-size-max") + 1]);
 
         await bed.Engine.DownAsync(stack.Name, removeVolumes: true, bed.Progress);
 

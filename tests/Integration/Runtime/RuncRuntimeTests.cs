@@ -76,6 +76,74 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task Logs_PastMaxSize_AreRotated_KeepingMaxFiles_AndReadWithoutAGap()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        const long MaxSize = 32 * 1024;
+        ContainerSpec spec = bed.Spec("chatty", "echo started; exec sleep 600") with { Logs = new LogLimits(MaxSize, 3) };
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        string bundle = Path.Combine(bed.Options.ContainersDirectory, spec.Id);
+
+        // A reader following from the start, as the stack page does.
+        var followed = new List<string>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Task follow = Task.Run(async () =>
+        {
+            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, stop.Token))
+            {
+                lock (followed)
+                {
+                    followed.Add(line.Text);
+                }
+            }
+        });
+
+        // 8 chunks of 200 lines (~21 KB a chunk with conmon's timestamps): conmon starts a new file about every 1.5 chunks.
+        // Each chunk is written into the container's stdout by an exec, and the daemon's rotation pass runs after each.
+        const int Chunks = 8, Lines = 200;
+        for (int chunk = 1; chunk <= Chunks; chunk++)
+        {
+            ExecResult wrote = await bed.Runtime.ExecAsync(spec.Id, ["/bin/sh", "-c",
+                $"i=0; while [ $i -lt {Lines} ]; do echo \"chunk {chunk} line $i .................................\"; i=$((i+1)); done > /proc/1/fd/1"], Timeout);
+            Assert.True(wrote.Succeeded, wrote.Stderr);
+            string last = $"chunk {chunk} line {Lines - 1} ";
+            await Poll.UntilAsync(() => { lock (followed) { return Task.FromResult(followed.Any(l => l.StartsWith(last, StringComparison.Ordinal))); } },
+                Timeout, () => $"the follower never saw '{last}'");
+            bed.Runtime.KeepRotatedLogs();
+        }
+
+        // Bounded: the current file and at most max-file - 1 rotated ones, none past max-size.
+        string[] files = [.. Directory.GetFiles(bundle, RuncRuntime.LogFileName + "*").Where(f => !f.EndsWith(".keep", StringComparison.Ordinal)).Order()];
+        Assert.Equal(["ctr.log", "ctr.log.1", "ctr.log.2"], files.Select(Path.GetFileName));
+        Assert.All(files, f => Assert.InRange(new FileInfo(f).Length, 1, MaxSize));
+
+        // Read back: a gapless tail of what was written, ending with the last line; the oldest lines are gone.
+        var read = new List<string>();
+        await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: false))
+        {
+            read.Add(line.Text);
+        }
+        (int Chunk, int Line)[] numbered = [.. read.Where(l => l.StartsWith("chunk ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')).Select(p => (int.Parse(p[1]), int.Parse(p[3])))];
+        Assert.Equal((Chunks, Lines - 1), numbered[^1]);
+        Assert.True(numbered[0].Chunk > 1, $"nothing was dropped: the log still starts at chunk {numbered[0].Chunk}");
+        for (int i = 1; i < numbered.Length; i++)
+        {
+            int expected = (numbered[i - 1].Chunk - 1) * Lines + numbered[i - 1].Line + 1;
+            Assert.True((numbered[i].Chunk - 1) * Lines + numbered[i].Line == expected, $"a gap after {numbered[i - 1]}: next is {numbered[i]}");
+        }
+
+        // The follower saw every line once, in order, across the switches to new files.
+        stop.Cancel();
+        await follow.ContinueWith(_ => { }, TaskScheduler.Default);
+        string[] chunkLines = [.. followed.Where(l => l.StartsWith("chunk ", StringComparison.Ordinal))];
+        Assert.Equal(Chunks * Lines, chunkLines.Length);
+        Assert.Equal(Enumerable.Range(0, Chunks * Lines).Select(n => $"chunk {n / Lines + 1} line {n % Lines} "),
+            chunkLines.Select(l => l[..(l.IndexOf(" ..", StringComparison.Ordinal) + 1)]));
+    }
+
+    [Fact]
     public async Task Exec_InRunningContainer_ReturnsExitCodeAndOutput()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();

@@ -271,6 +271,42 @@ public sealed class StackErrorTests
     }
 
     [Theory]
+    [InlineData("max-size: 1k", 6, 19, "services.web.logging.options.max-size", "too small; use at least 16k")]
+    [InlineData("max-size: huge", 6, 19, "services.web.logging.options.max-size", "is not a size")]
+    [InlineData("max-file: 0", 6, 19, "services.web.logging.options.max-file", "expected a whole number from 1 to 100")]
+    public void Rejects_BadLogLimits(string line, int atLine, int atColumn, string path, string message)
+    {
+        StackLoadResult result = StackTestHelpers.Load($"""
+            services:
+              web:
+                image: nginx
+                logging:
+                  options:
+                    {line}
+            """);
+        result.AssertError(atLine, atColumn, path, message);
+    }
+
+    [Fact]
+    public void Warns_OnAnotherLogDriver_AndOptionsThatDoNotApply()
+    {
+        StackLoadResult result = StackTestHelpers.Load("""
+            services:
+              web:
+                image: nginx
+                logging:
+                  driver: syslog
+                  options:
+                    syslog-address: "udp://10.0.0.1:514"
+                    max-size: 1m
+            """);
+        result.AssertAt(5, 15, StackDiagnosticSeverity.Warning, "services.web.logging.driver", "the 'syslog' log driver is ignored");
+        result.AssertAt(7, 9, StackDiagnosticSeverity.Warning, "services.web.logging.options.syslog-address", "only max-size and max-file apply");
+        result.AssertValid();
+        Assert.Equal(1024 * 1024, Assert.Single(result.Stack!.Services).LogMaxSizeBytes);
+    }
+
+    [Theory]
     [InlineData("sometimes")]
     [InlineData("on-failure:x")]
     [InlineData("always:3")]

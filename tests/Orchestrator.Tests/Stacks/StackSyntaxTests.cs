@@ -319,6 +319,26 @@ public sealed class StackSyntaxTests
     }
 
     [Fact]
+    public void Logging_MaxSizeAndMaxFile_AsDockerWritesThem()
+    {
+        ResolvedService web = One("""
+                logging:
+                  driver: json-file
+                  options:
+                    max-size: 50m
+                    max-file: "5"
+            """);
+        Assert.Equal((50L * 1024 * 1024, 5), (web.LogMaxSizeBytes, web.LogMaxFiles));
+    }
+
+    [Fact]
+    public void Logging_Defaults_TenMegabytesThreeFiles()
+    {
+        ResolvedService web = One("");
+        Assert.Equal((10L * 1024 * 1024, 3), (web.LogMaxSizeBytes, web.LogMaxFiles));
+    }
+
+    [Fact]
     public void StopSignalAndGracePeriod_Defaults_SigtermAndTenSeconds()
     {
         ResolvedService web = One("");

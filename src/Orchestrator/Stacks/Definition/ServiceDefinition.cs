@@ -60,5 +60,11 @@ public sealed record ServiceDefinition
 
     public TimeSpan? StopGracePeriod { get; init; }
 
+    /// <summary>logging.options.max-size: the size of one log file, in bytes.</summary>
+    public long? LogMaxSize { get; init; }
+
+    /// <summary>logging.options.max-file: how many log files are kept, the current one included.</summary>
+    public long? LogMaxFiles { get; init; }
+
     public ServiceExtension? Appliance { get; init; }
 }

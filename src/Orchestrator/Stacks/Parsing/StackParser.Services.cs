@@ -10,7 +10,7 @@ internal sealed partial class StackParser
         "image", "command", "entrypoint", "environment", "env_file", "ports", "volumes", "tmpfs", "depends_on",
         "healthcheck", "restart", "user", "working_dir", "hostname", "cap_add", "cap_drop", "group_add", "labels",
         "extra_hosts", "networks", "mem_limit", "cpus", "pids_limit", "shm_size", "read_only", "stop_signal",
-        "stop_grace_period", "deploy", "privileged", "x-appliance",
+        "stop_grace_period", "deploy", "privileged", "logging", "x-appliance",
     ];
 
     private static readonly Dictionary<string, (bool IsError, string Why)> UnsupportedServiceKeys = new(StringComparer.Ordinal)
@@ -19,7 +19,6 @@ internal sealed partial class StackParser
         ["container_name"] = (false, "Appliance names containers itself; other services reach this one by its service name"),
         ["links"] = (false, "every service of a stack reaches every other by its service name; links are not needed (use networks.<name>.aliases for another name)"),
         ["expose"] = (false, "services of a stack reach each other on every port; expose changes nothing"),
-        ["logging"] = (false, "Appliance keeps each container's output in its own log (shown in the UI)"),
         ["tty"] = (false, "no terminal is attached to containers"),
         ["stdin_open"] = (false, "no terminal is attached to containers"),
         ["init"] = (false, "no init process is injected; the image's entrypoint runs as PID 1"),
@@ -234,6 +233,9 @@ internal sealed partial class StackParser
                     break;
                 case "deploy":
                     service = Deploy(service, value, p);
+                    break;
+                case "logging":
+                    service = Logging(service, value, p);
                     break;
                 case "privileged":
                     if (Bool(value, p) == true)
@@ -504,6 +506,61 @@ internal sealed partial class StackParser
         }
         _d.Error(node.Start, path, $"'{Short(text)}' is not a restart policy; expected \"no\", always, on-failure, on-failure:N (N retries) or unless-stopped");
         return null;
+    }
+
+    /// <summary>Compose's logging: Appliance keeps each container's output in rotated files of its own, whatever the driver;
+    /// options.max-size and options.max-file bound them as json-file's do.</summary>
+    private ServiceDefinition Logging(ServiceDefinition service, YNode node, string path)
+    {
+        YMapping? map = Mapping(node, path, "a mapping with driver and options");
+        if (map is null)
+        {
+            return service;
+        }
+        foreach ((YScalar key, YNode value) in map.Entries)
+        {
+            string p = Join(path, key.Value);
+            switch (key.Value)
+            {
+                case "driver":
+                    string? driver = Text(value, p, "a log driver name");
+                    if (driver is not null and not ("json-file" or "local" or "k8s-file"))
+                    {
+                        _d.Warning(value.Start, p, $"the '{Short(driver)}' log driver is ignored: Appliance keeps each container's output in " +
+                            "rotated files of its own (the stack page's logs, appliance stack logs); options.max-size and options.max-file apply");
+                    }
+                    break;
+                case "options":
+                    YMapping? options = Mapping(value, p, "a mapping with max-size and/or max-file");
+                    foreach ((YScalar okey, YNode ovalue) in options?.Entries ?? [])
+                    {
+                        string op = Join(p, okey.Value);
+                        switch (okey.Value)
+                        {
+                            case "max-size":
+                                long? size = Bytes(ovalue, op);
+                                if (size is < Runtime.LogLimits.MinSizeBytes)
+                                {
+                                    _d.Error(ovalue.Start, op, $"a log file of {size} bytes is too small; use at least 16k, e.g. '10m'");
+                                    size = null;
+                                }
+                                service = service with { LogMaxSize = size };
+                                break;
+                            case "max-file":
+                                service = service with { LogMaxFiles = Integer(ovalue, op, 1, Runtime.LogLimits.MaxMaxFiles, "a number of log files") };
+                                break;
+                            default:
+                                _d.Warning(okey.Start, op, $"'{Short(okey.Value)}' is ignored: only max-size and max-file apply to Appliance's log files");
+                                break;
+                        }
+                    }
+                    break;
+                default:
+                    Unknown(key, path, ["driver", "options"]);
+                    break;
+            }
+        }
+        return service;
     }
 
     private ServiceDefinition Deploy(ServiceDefinition service, YNode node, string path)

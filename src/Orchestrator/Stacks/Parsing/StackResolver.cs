@@ -357,6 +357,8 @@ internal sealed class StackResolver
             ReadOnlyRootFilesystem = service.ReadOnly ?? false,
             StopSignal = service.StopSignal ?? "SIGTERM",
             StopGracePeriod = service.StopGracePeriod ?? TimeSpan.FromSeconds(10),
+            LogMaxSizeBytes = service.LogMaxSize ?? ResolvedService.DefaultLogMaxSizeBytes,
+            LogMaxFiles = (int)(service.LogMaxFiles ?? ResolvedService.DefaultLogMaxFiles),
             Autoheal = new AutohealPolicy(
                 autoheal?.Enabled ?? hasTest && healthcheck!.Kind != HealthcheckKind.Image,
                 autoheal?.MaxRestarts ?? AutohealPolicy.DefaultMaxRestarts,

@@ -60,5 +60,15 @@ public sealed record ResolvedService
 
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The size of one log file (logging.options.max-size); 10 MiB unless the stack file says.</summary>
+    public long LogMaxSizeBytes { get; init; } = DefaultLogMaxSizeBytes;
+
+    /// <summary>How many log files are kept, the current one included (logging.options.max-file); 3 unless the stack file says.</summary>
+    public int LogMaxFiles { get; init; } = DefaultLogMaxFiles;
+
+    public const long DefaultLogMaxSizeBytes = 10L * 1024 * 1024;
+
+    public const int DefaultLogMaxFiles = 3;
+
     public required AutohealPolicy Autoheal { get; init; }
 }
