@@ -83,7 +83,7 @@ public sealed partial class StackEngine
         var lines = new Queue<string>();
         try
         {
-            await foreach (LogLine line in _runtime.LogsAsync(id, follow: false))
+            await foreach (LogLine line in _runtime.LogsAsync(id, follow: false, tail: count))
             {
                 lines.Enqueue(line.Text);
                 if (lines.Count > count)

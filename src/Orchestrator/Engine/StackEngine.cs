@@ -112,11 +112,11 @@ public sealed partial class StackEngine
     }
 
     /// <summary>A service's log lines; with <paramref name="follow"/>, until its container stops or cancellation.</summary>
-    public IAsyncEnumerable<LogLine> LogsAsync(string stack, string service, bool follow, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<LogLine> LogsAsync(string stack, string service, bool follow, int? tail = null, CancellationToken cancellationToken = default)
     {
         DeployedStack deployed = DeployedStack.Load(_options, stack) ?? throw new StackNotFoundException(stack);
         DeployedService s = deployed.Services.FirstOrDefault(x => x.Name == service) ?? throw new StackNotFoundException(stack, service);
-        return _runtime.LogsAsync(s.ContainerId, follow, cancellationToken);
+        return _runtime.LogsAsync(s.ContainerId, follow, tail, cancellationToken);
     }
 
     /// <summary>Runs a command in a service's container (health checks, `exec`).</summary>

@@ -37,7 +37,7 @@ public interface IContainerRuntime
     Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>The container's stdout/stderr lines; with <paramref name="follow"/>, keeps reading until it stops or cancellation.</summary>
-    IAsyncEnumerable<LogLine> LogsAsync(string id, bool follow, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<LogLine> LogsAsync(string id, bool follow, int? tail = null, CancellationToken cancellationToken = default);
 
     /// <summary>Keeps the log file conmon just closed at max-size as the newest rotated one (at most max-file - 1 kept); run
     /// every few seconds. Returns how many containers' logs were rotated.</summary>

@@ -7,9 +7,12 @@ public sealed partial class RuncRuntime
 {
     /// <summary>
     /// The container's output, oldest first: the rotated files, then the current one; with <paramref name="follow"/>, new
-    /// lines as conmon writes them, also across its switch to a fresh file (the rest of the old one is read first).
+    /// lines as conmon writes them, also across its switch to a fresh file (the rest of the old one is read first). With
+    /// <paramref name="tail"/>, only the last lines: found by reading the files backwards from their end, so a long log costs
+    /// no more than the lines asked for.
     /// </summary>
-    public async IAsyncEnumerable<LogLine> LogsAsync(string id, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<LogLine> LogsAsync(string id, bool follow, int? tail = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string bundle = BundleOf(id);
         if (!Directory.Exists(bundle))
@@ -20,11 +23,13 @@ public sealed partial class RuncRuntime
         var pending = new List<byte>();
         var buffer = new byte[16384];
         List<string> files = LogFilesOf(bundle);
-        foreach (string older in files.Take(files.Count - 1))
+        (int first, long offset) = tail is int lines ? TailStart(files, lines) : (0, 0);
+        for (int i = first; i < files.Count - 1; i++)
         {
-            await using FileStream? stream = TryOpenLog(older);
+            await using FileStream? stream = TryOpenLog(files[i]);
             if (stream is not null)
             {
+                stream.Position = i == first ? offset : 0;
                 await foreach (LogLine line in ReadToEndAsync(stream, parser, pending, buffer, cancellationToken))
                 {
                     yield return line;
@@ -46,6 +51,11 @@ public sealed partial class RuncRuntime
                 {
                     current = opened;
                     inode = InodeOf(current.SafeFileHandle);
+                    if (first == files.Count - 1 && offset > 0)
+                    {
+                        current.Position = Math.Min(offset, current.Length);
+                        offset = 0;
+                    }
                 }
                 if (current is not null)
                 {
@@ -81,6 +91,48 @@ public sealed partial class RuncRuntime
             }
         }
     }
+
+    /// <summary>Where the last <paramref name="tail"/> lines begin: the index of the file and the offset in it.</summary>
+    private static (int File, long Offset) TailStart(List<string> files, int tail)
+    {
+        if (tail <= 0)
+        {
+            return (files.Count - 1, TryLength(files[^1]));
+        }
+        int found = 0;
+        var block = new byte[64 * 1024];
+        for (int i = files.Count - 1; i >= 0; i--)
+        {
+            using FileStream? stream = TryOpenLog(files[i]);
+            if (stream is null || stream.Length == 0)
+            {
+                continue;
+            }
+            long end = stream.Length;
+            for (long position = end; position > 0;)
+            {
+                int n = (int)Math.Min(block.Length, position);
+                position -= n;
+                stream.Position = position;
+                stream.ReadExactly(block, 0, n);
+                for (int j = n - 1; j >= 0; j--)
+                {
+                    // A newline (not the one ending the file) is where the line after it begins.
+                    if (block[j] == (byte)'\n' && position + j != end - 1 && ++found == tail)
+                    {
+                        return (i, position + j + 1);
+                    }
+                }
+            }
+            if (++found == tail)
+            {
+                return (i, 0);
+            }
+        }
+        return (0, 0);
+    }
+
+    private static long TryLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     private static FileStream? TryOpenLog(string path)
     {

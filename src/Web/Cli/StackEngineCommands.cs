@@ -236,13 +236,14 @@ internal static class StackEngineCommands
         var name = new Argument<string>("NAME") { Description = "The stack's name." };
         var service = new Argument<string>("SERVICE") { Description = "The service." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until the container stops (or Ctrl-C)." };
-        var command = new Command("logs", "Print a service's output (stdout and stderr, as conmon recorded it).") { name, service, follow };
+        var tail = new Option<int?>("--tail", "-n") { Description = "Only the last N lines (then new ones with --follow)." };
+        var command = new Command("logs", "Print a service's output (stdout and stderr, as conmon recorded it; rotated files included).") { name, service, follow, tail };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using Session session = Open(parse);
             try
             {
-                await foreach (LogLine line in session.Engine.LogsAsync(parse.GetValue(name)!, parse.GetValue(service)!, parse.GetValue(follow), cancellationToken))
+                await foreach (LogLine line in session.Engine.LogsAsync(parse.GetValue(name)!, parse.GetValue(service)!, parse.GetValue(follow), parse.GetValue(tail), cancellationToken))
                 {
                     (line.Stream == LogStream.Stderr ? Console.Error : Console.Out).WriteLine(line.Text);
                 }

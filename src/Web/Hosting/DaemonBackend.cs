@@ -91,7 +91,7 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
         {
             yield break;
         }
-        await foreach (Orchestrator.Runtime.LogLine line in engine.LogsAsync(stack, name, follow: true, cancellationToken))
+        await foreach (Orchestrator.Runtime.LogLine line in engine.LogsAsync(stack, name, follow: true, tail, cancellationToken))
         {
             yield return new LogLine(line.Timestamp, name, line.Stream == Orchestrator.Runtime.LogStream.Stderr ? "stderr" : "stdout", line.Text);
         }

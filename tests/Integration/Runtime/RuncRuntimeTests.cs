@@ -65,7 +65,7 @@ public sealed class RuncRuntimeTests
 
         var lines = new List<LogLine>();
         using var cts = new CancellationTokenSource(Timeout);
-        await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, cts.Token))
+        await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, cancellationToken: cts.Token))
         {
             lines.Add(line);
         }
@@ -90,7 +90,7 @@ public sealed class RuncRuntimeTests
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         Task follow = Task.Run(async () =>
         {
-            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, stop.Token))
+            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, cancellationToken: stop.Token))
             {
                 lock (followed)
                 {
@@ -133,6 +133,20 @@ public sealed class RuncRuntimeTests
             int expected = (numbered[i - 1].Chunk - 1) * Lines + numbered[i - 1].Line + 1;
             Assert.True((numbered[i].Chunk - 1) * Lines + numbered[i].Line == expected, $"a gap after {numbered[i - 1]}: next is {numbered[i]}");
         }
+
+        // A tail reads back from the end, across files: the last 250 lines are chunk 7's last 50 and chunk 8.
+        async Task<string[]> TailAsync(int lines)
+        {
+            var tailed = new List<string>();
+            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: false, tail: lines))
+            {
+                tailed.Add(line.Text[..(line.Text.IndexOf(" ..", StringComparison.Ordinal) + 1)]);
+            }
+            return [.. tailed];
+        }
+        Assert.Equal(Enumerable.Range((Chunks - 1) * Lines - 50, 250).Select(n => $"chunk {n / Lines + 1} line {n % Lines} "), await TailAsync(250));
+        Assert.Empty(await TailAsync(0));
+        Assert.Equal(read.Count, (await TailAsync(100_000)).Length);
 
         // The follower saw every line once, in order, across the switches to new files.
         stop.Cancel();
