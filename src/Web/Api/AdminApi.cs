@@ -1,3 +1,4 @@
+using Appliance.Web.Alerts;
 using System.Security.Claims;
 using Appliance.Web.Security;
 using Appliance.Web.Ui.Backend;
@@ -38,6 +39,11 @@ public static class AdminApi
             return await store.RemoveAccountAsync(name, ct) ? Results.NoContent() : StacksApi.NotFound($"No user named '{name}'.");
         }).WithTags("Users");
 
+        api.MapGet("/settings/alerts", (AlertSender alerts, CancellationToken ct) => alerts.GetAsync(ct)).WithTags("Settings");
+        api.MapPut("/settings/alerts", async (AlertSettings settings, AlertSender alerts, CancellationToken ct) =>
+            StacksApi.Outcome(await alerts.SaveAsync(settings, ct))).WithTags("Settings");
+        api.MapPost("/settings/alerts/test", async (ClaimsPrincipal user, AlertSender alerts, CancellationToken ct) =>
+            StacksApi.Outcome(await alerts.SendAsync("test", null, null, $"A test alert sent by {user.Identity?.Name ?? "a script"} over the API.", ct))).WithTags("Settings");
         api.MapGet("/tokens", async (IAccountStore store, CancellationToken ct)
             => (await store.ListTokensAsync(ct)).Select(t => new { t.Id, t.Name, t.Owner, t.CreatedAt })).WithTags("Tokens");
         api.MapPost("/tokens", async (CreateTokenRequest request, ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>

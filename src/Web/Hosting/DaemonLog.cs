@@ -23,4 +23,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 9007, Level = LogLevel.Warning, Message = "A log rotation pass failed; the next one tries again")]
     public static partial void LogRotationFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9008, Level = LogLevel.Warning, Message = "Alert not delivered to the webhook ({Detail}): {Alert}")]
+    public static partial void AlertNotDelivered(ILogger logger, string alert, string detail);
 }

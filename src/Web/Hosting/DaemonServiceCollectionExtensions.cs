@@ -59,6 +59,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<IStateStore>(sp =>
             SqliteStateStore.OpenAsync(options.StateDir, sp.GetServices<StateMigration>()).GetAwaiter().GetResult());
         services.AddSingleton<EventLog>();
+        services.AddHostedService<AlertForwarder>();
         services.AddSingleton<StackRepository>();
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));

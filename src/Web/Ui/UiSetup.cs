@@ -48,6 +48,7 @@ public static class UiSetup
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SetupGate>();
         services.AddSingleton<StackCatalog>();
+        services.AddSingleton<Alerts.AlertSender>();
         services.AddHostedService<SetupAnnouncer>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());

@@ -1,3 +1,4 @@
+using Appliance.TestSupport;
 using Appliance.Web.Tests.Support;
 using Appliance.Web.Ui.Backend;
 using Microsoft.Extensions.DependencyInjection;
@@ -118,6 +119,39 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await banner.GetByRole(AriaRole.Button, new() { Name = "Update images" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Updated registry.local/gitlab:2.")).ToBeVisibleAsync();
         await Assertions.Expect(banner).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Settings_Alerts_RefuseABadUrl_ThenSendATestAlertToTheWebhook()
+    {
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(new InMemoryBackend()));
+        await using var webhook = new WebhookReceiver();
+        IPage page = await SignedInPageAsync(server);
+        await page.GotoAsync("/settings");
+        await WaitInteractiveAsync(page);
+        ILocator url = page.GetByTestId("webhook-url");
+
+        await url.FillAsync("ftp://nas.local/alerts");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send a test alert" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Webhook URL: 'ftp://nas.local/alerts' is not an http(s) URL")).ToBeVisibleAsync();
+        Assert.Empty(webhook.Bodies);
+
+        await url.FillAsync(webhook.Url);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send a test alert" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Sent; the webhook answered 200 OK.")).ToBeVisibleAsync();
+        using (var posted = System.Text.Json.JsonDocument.Parse(Assert.Single(webhook.Bodies)))
+        {
+            Assert.Equal("A test alert sent by owner from the Settings page.", posted.RootElement.GetProperty("message").GetString());
+            Assert.StartsWith("Appliance on ", posted.RootElement.GetProperty("title").GetString());
+        }
+        // Saved: a new page shows it; a webhook that fails is reported with its answer.
+        await page.ReloadAsync();
+        await WaitInteractiveAsync(page);
+        await Assertions.Expect(url).ToHaveValueAsync(webhook.Url);
+        await Assertions.Expect(page.GetByText("Last alert delivered")).ToBeVisibleAsync();
+        webhook.Status = 500;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send a test alert" }).ClickAsync();
+        await Assertions.Expect(page.GetByText(new System.Text.RegularExpressions.Regex("Not delivered: the webhook at http://127.0.0.1:\\d+ answered 500"))).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -112,6 +112,13 @@ public sealed class AutohealTests(RegistryFixture fixture)
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess daemon = await StartDaemonAsync(box);
         using DaemonClient client = daemon.Client();
+        // The owner's webhook (Settings > Alerts), on loopback.
+        await using var webhook = new WebhookReceiver();
+        using (HttpClient http = daemon.RawClient())
+        using (HttpResponseMessage saved = await http.PutAsJsonAsync("api/settings/alerts", new { webhookUrl = webhook.Url }))
+        {
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        }
         // Healthy until /state/broken exists; the file is in a volume, so no restart heals it.
         await daemon.DeployAsync("sick", $$"""
             name: sick
@@ -144,6 +151,16 @@ public sealed class AutohealTests(RegistryFixture fixture)
         EventResponse alert = Assert.Single(await DaemonProcess.EventsAsync(client, "sick"), e => e.Kind == EventKind.Alert);
         Assert.Equal("autoheal gave up: circuit breaker open", alert.Message);
         Assert.Contains("after 2 restarts within 1 min", alert.Reason);
+        // ... and is posted to the webhook.
+        await Poll.UntilAsync(() => Task.FromResult(webhook.Bodies.Any(b => b.Contains("circuit breaker open", StringComparison.Ordinal))), TimeSpan.FromSeconds(10),
+            () => $"the webhook got no alert; it got: {string.Join('\n', webhook.Bodies)}\nDaemon:\n{daemon.Process.Output}");
+        using (var posted = System.Text.Json.JsonDocument.Parse(webhook.Bodies.Single(b => b.Contains("circuit breaker open", StringComparison.Ordinal))))
+        {
+            Assert.EndsWith(": sick/app", posted.RootElement.GetProperty("title").GetString());
+            Assert.Equal($"autoheal gave up: circuit breaker open ({alert.Reason})", posted.RootElement.GetProperty("message").GetString());
+            Assert.Equal(("alert", "sick", "app"), (posted.RootElement.GetProperty("kind").GetString(), posted.RootElement.GetProperty("stack").GetString(),
+                posted.RootElement.GetProperty("service").GetString()));
+        }
         ContainerState atAlert = await engine.InspectAsync("sick", "app");
 
         // A few more intervals: the check keeps running and failing, and nobody restarts the container.
