@@ -168,7 +168,7 @@ public sealed partial class DaemonBrowserTests(RegistryFixture registry)
         await NavAsync(page, "Settings");
         await WaitInteractiveAsync(page, Diagnose);
         await page.GetByTestId("lan-subnets").FillAsync($"{TestBox.LanSubnet}\n{TestBox.WanSubnet}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save network settings" }).ClickAsync();
         await Assertions.Expect(page.Locator("p.ok, p.error").First).ToContainTextAsync("Applied. It narrows who may reach the admin UI or SSH");
         Assert.StartsWith("SSH-2.0-gitlab-probe", await TestBox.TryConnectTcpAsync(box.WanClient!, TestBox.NasWanAddress, SshPort, Answer) ?? "(no answer)");
         await NavAsync(page, "Firewall");
