@@ -92,7 +92,12 @@ public sealed partial class RuncRuntime
         }
     }
 
-    /// <summary>Where the last <paramref name="tail"/> lines begin: the index of the file and the offset in it.</summary>
+    /// <summary>
+    /// Where the last <paramref name="tail"/> lines begin: the index of the file and the offset in it. Walks the files
+    /// backwards from their end; a line the container printed may be several records (conmon's <c>P</c> partial records
+    /// then an <c>F</c>), so lines are counted by their <c>F</c> records, and the tail starts right after the record that
+    /// ends the line before it.
+    /// </summary>
     private static (int File, long Offset) TailStart(List<string> files, int tail)
     {
         if (tail <= 0)
@@ -101,6 +106,8 @@ public sealed partial class RuncRuntime
         }
         int found = 0;
         var block = new byte[64 * 1024];
+        // Where the record after the one being looked at begins (the tail's start once enough lines are found).
+        (int File, long Offset) next = (files.Count - 1, TryLength(files[^1]));
         for (int i = files.Count - 1; i >= 0; i--)
         {
             using FileStream? stream = TryOpenLog(files[i]);
@@ -113,23 +120,45 @@ public sealed partial class RuncRuntime
             {
                 int n = (int)Math.Min(block.Length, position);
                 position -= n;
-                stream.Position = position;
-                stream.ReadExactly(block, 0, n);
+                RandomAccess.Read(stream.SafeFileHandle, block.AsSpan(0, n), position);
                 for (int j = n - 1; j >= 0; j--)
                 {
-                    // A newline (not the one ending the file) is where the line after it begins.
-                    if (block[j] == (byte)'\n' && position + j != end - 1 && ++found == tail)
+                    // A newline (not the one ending the file) is where a record begins.
+                    if (block[j] != (byte)'\n' || position + j == end - 1)
                     {
-                        return (i, position + j + 1);
+                        continue;
                     }
+                    long start = position + j + 1;
+                    if (IsFullRecord(stream, start) && ++found > tail)
+                    {
+                        return next;
+                    }
+                    next = (i, start);
                 }
             }
-            if (++found == tail)
+            if (IsFullRecord(stream, 0) && ++found > tail)
             {
-                return (i, 0);
+                return next;
             }
+            next = (i, 0);
         }
         return (0, 0);
+    }
+
+    /// <summary>Whether the record at <paramref name="offset"/> ends a line: <c>TIMESTAMP STREAM F text</c> (not <c>P</c>).</summary>
+    private static bool IsFullRecord(FileStream stream, long offset)
+    {
+        Span<byte> head = stackalloc byte[80];
+        int n = RandomAccess.Read(stream.SafeFileHandle, head, offset);
+        int spaces = 0;
+        for (int k = 0; k < n; k++)
+        {
+            if (head[k] == (byte)' ' && ++spaces == 2)
+            {
+                return k + 1 < n && head[k + 1] == (byte)'F';
+            }
+        }
+        return true;
     }
 
     private static long TryLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;

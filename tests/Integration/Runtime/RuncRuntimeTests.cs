@@ -158,6 +158,33 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task Logs_Tail_CountsLinesNotRecords_ALongLineSplitByConmonIsOneLine()
+    {
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        // 30,000 characters on one line: conmon reads 8 KiB at a time and records it as partial (P) records and a final (F) one.
+        ContainerSpec spec = bed.Spec("longline", "echo first; head -c 30000 /dev/zero | tr '\\0' x; echo; echo last");
+        await bed.Runtime.CreateAsync(spec);
+        await bed.Runtime.StartAsync(spec.Id);
+        await Poll.UntilAsync(async () => (await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout, () => "the container did not exit");
+        string bundleLog = Path.Combine(bed.Options.ContainersDirectory, spec.Id, RuncRuntime.LogFileName);
+        Assert.Contains(" P ", await File.ReadAllTextAsync(bundleLog));
+
+        async Task<string[]> TailAsync(int lines)
+        {
+            var tailed = new List<string>();
+            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: false, tail: lines))
+            {
+                tailed.Add(line.Text.Length > 20 ? $"x*{line.Text.Length}" : line.Text);
+            }
+            return [.. tailed];
+        }
+        Assert.Equal(["last"], await TailAsync(1));
+        Assert.Equal(["x*30000", "last"], await TailAsync(2));
+        Assert.Equal(["first", "x*30000", "last"], await TailAsync(3));
+        Assert.Equal(["first", "x*30000", "last"], await TailAsync(10));
+    }
+
+    [Fact]
     public async Task Exec_InRunningContainer_ReturnsExitCodeAndOutput()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
