@@ -27,11 +27,16 @@ internal static class ServeCommand
             Description = "Seconds between the checks of observed against desired state (exited containers are restarted by their restart policy at the latest then).",
             DefaultValueFactory = _ => (int)new DaemonOptions().ReconcileInterval.TotalSeconds,
         };
+        var diskCheckInterval = new Option<int>("--disk-check-interval")
+        {
+            Description = "Seconds between checks of the state directory's free disk space (an alert under 5 % free).",
+            DefaultValueFactory = _ => (int)new DaemonOptions().DiskCheckInterval.TotalSeconds,
+        };
         var containerPrefix = new Option<string>("--container-prefix") { Description = "Prefix of the ids of the containers the engine creates.", DefaultValueFactory = _ => "" };
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
         Option<string> firewallBackend = FirewallBackendOption();
         Option<int> confirmWindow = ConfirmWindowOption();
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, firewallBackend, confirmWindow };
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, diskCheckInterval, firewallBackend, confirmWindow };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
@@ -59,6 +64,7 @@ internal static class ServeCommand
                 ContainerPrefix = parse.GetValue(containerPrefix)!,
                 DeployTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(deployTimeout))),
                 ReconcileInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(reconcileInterval))),
+                DiskCheckInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(diskCheckInterval))),
                 FirewallBackend = parse.GetValue(firewallBackend)!,
                 TestCrashPoint = TestCrashPoint.FromEnvironment(),
                 ConfirmWindow = TimeSpan.FromSeconds(parse.GetValue(confirmWindow)),

@@ -42,6 +42,9 @@ public sealed record DaemonOptions
     /// <summary>How often the reconcile loop compares desired and observed state.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often the state directory's free disk space is checked (an alert under 5 %).</summary>
+    public TimeSpan DiskCheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Fault injection for the crash tests (<see cref="Hosting.TestCrashPoint"/>); null outside tests.</summary>
     public TestCrashPoint? TestCrashPoint { get; init; }
 

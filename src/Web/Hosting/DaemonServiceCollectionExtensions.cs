@@ -60,6 +60,7 @@ public static class DaemonServiceCollectionExtensions
             SqliteStateStore.OpenAsync(options.StateDir, sp.GetServices<StateMigration>()).GetAwaiter().GetResult());
         services.AddSingleton<EventLog>();
         services.AddHostedService<AlertForwarder>();
+        services.AddHostedService<DiskSpaceMonitor>();
         services.AddSingleton<StackRepository>();
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));

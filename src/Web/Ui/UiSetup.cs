@@ -49,6 +49,7 @@ public static class UiSetup
         services.AddSingleton<SetupGate>();
         services.AddSingleton<StackCatalog>();
         services.AddSingleton<Alerts.AlertSender>();
+        services.AddSingleton<Storage.DiskSpace>();
         services.AddHostedService<SetupAnnouncer>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());

@@ -155,6 +155,24 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Dashboard_DiskAlmostFull_SaysSo_WithTheFix()
+    {
+        await using TmpfsMount disk = await TmpfsMount.CreateAsync(Path.Combine(Path.GetTempPath(), TestPrefix.New() + "-disk"), 16);
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(new InMemoryBackend().WithStack("gitlab", 3, 8080)),
+            stateDir: Path.Combine(disk.Path, "state"));
+        IPage page = await SignedInPageAsync(server);
+        await Assertions.Expect(page.GetByTestId("disk")).ToContainTextAsync($"free of 16 MiB (");
+        await Assertions.Expect(page.GetByTestId("disk-low")).ToHaveCountAsync(0);
+
+        disk.FillUntilFree(2);
+        await page.ReloadAsync();
+        await WaitInteractiveAsync(page);
+        await Assertions.Expect(page.GetByTestId("disk-low")).ToContainTextAsync($"The disk is almost full: ");
+        await Assertions.Expect(page.GetByTestId("disk-low")).ToContainTextAsync($"on {Path.Combine(disk.Path, "state")}. Images, volumes and logs live there");
+        await ShotAsync(page, "dashboard-disk-low");
+    }
+
+    [Fact]
     public async Task Editor_ShowsValidationErrorAtItsLine()
     {
         await using UiServer server = await UiServer.StartAsync();

@@ -16,6 +16,34 @@ public sealed class DaemonTests
     private const int SigTerm = 15;
 
     [Fact]
+    public async Task DiskAlmostFull_RaisesOneAlert_AndSaysWhenSpaceIsBack()
+    {
+        await using TestBox box = await TestBox.CreateAsync();
+        // The state directory on a 32 MiB disk of its own; unmounted after the daemon stopped (teardown runs in reverse).
+        TmpfsMount disk = await TmpfsMount.CreateAsync(DaemonProcess.StateDirOf(box), 32);
+        box.OnTeardown("tmpfs under the state directory", () => disk.DisposeAsync().AsTask());
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box, extraArguments: ["--disk-check-interval", "1"]);
+        using DaemonClient client = daemon.Client();
+        async Task<ApplianceEventRecord[]> DiskEventsAsync() =>
+            [.. (await client.GetAsync<EventResponse[]>("api/daemon/events?max=1000")).Where(e => e.Message.Contains("disk", StringComparison.Ordinal))
+                .Select(e => new ApplianceEventRecord(e.Id, e.Time, e.Kind, e.Stack, e.Service, e.Message, e.Reason))];
+
+        disk.FillUntilFree(2);
+        await Poll.UntilAsync(async () => (await DiskEventsAsync()).Any(e => e.Kind == EventKind.Alert), TimeSpan.FromSeconds(20),
+            () => $"no alert about the disk. Daemon:\n{daemon.Process.Output}");
+        ApplianceEventRecord alert = (await DiskEventsAsync()).Single(e => e.Kind == EventKind.Alert);
+        Assert.StartsWith("the disk is almost full: ", alert.Message);
+        Assert.EndsWith($"free of 32 MiB (2 %) on {DaemonProcess.StateDirOf(box)}", alert.Message);
+        Assert.Contains("remove stacks or volumes you do not need", alert.Reason);
+
+        // Space freed: said once (the hysteresis between 5 and 10 % is DiskSpaceTests'), and the one alert stays the only one.
+        File.Delete(Path.Combine(disk.Path, "filler"));
+        await Poll.UntilAsync(async () => (await DiskEventsAsync()).Any(e => e.Kind == EventKind.Daemon && e.Message.StartsWith("disk space is back: ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20), () => $"no word that the space is back. Events: {string.Join("; ", DiskEventsAsync().Result.Select(e => e.Message))}");
+        Assert.Single(await DiskEventsAsync(), e => e.Kind == EventKind.Alert);
+    }
+
+    [Fact]
     public async Task Serve_AnswersHealth_OnRootOnlySocket_AndOnTheLan()
     {
         await using TestBox box = await TestBox.CreateAsync();
