@@ -31,6 +31,8 @@ public sealed class PackagedStackTests
     [InlineData("gitea")]
     [InlineData("nextcloud")]
     [InlineData("vaultwarden")]
+    [InlineData("uptime-kuma")]
+    [InlineData("paperless-ngx")]
     public void HasReadmeIconAndCatalogMetadata(string name)
     {
         string dir = Path.Combine(StackTestHelpers.RepoRoot, "stacks", name);

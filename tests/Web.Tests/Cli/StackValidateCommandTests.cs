@@ -31,6 +31,31 @@ public sealed class StackValidateCommandTests : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>The README's "From source" line: `dotnet run --project src/Web -- stack validate stacks/gitlab/stack.yaml`
+    /// from the repository root, the path relative to where it is typed (without --no-build it would build first).</summary>
+    [Fact]
+    public async Task FromSource_DotnetRun_ResolvesThePathFromWhereItIsTyped()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Appliance.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no Appliance.sln above the test's directory");
+        }
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        foreach (string arg in (string[])["run", "--project", "src/Web", "--no-build", "-c", "Debug", "--", "stack", "validate", "stacks/gitlab/stack.yaml"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        // The summary line goes to stderr (diagnostics, none here, to stdout).
+        Assert.Equal("stacks/gitlab/stack.yaml: valid, 3 service(s), 0 warning(s)", (await stderr).Trim());
+    }
+
     [Fact]
     public async Task Validate_InvalidFile_PrintsPositionedErrors_AndExitsOne()
     {
