@@ -42,14 +42,10 @@ public sealed class RuncRuntimeTests
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         ContainerSpec spec = bed.Spec("exits", "echo to-out; echo to-err >&2; exit 3");
 
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
-        ContainerState? state = null;
-        await Poll.UntilAsync(async () => (state = await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout,
-            () => $"container never recorded an exit code; state {state}");
+        ContainerState state = await bed.RunToExitAsync(spec, Timeout);
         string logs = await bed.LogTextAsync(spec.Id);
 
-        Assert.Equal(ContainerStatus.Stopped, state!.Status);
+        Assert.Equal(ContainerStatus.Stopped, state.Status);
         Assert.Equal(3, state.ExitCode);
         Assert.Contains("Stdout: to-out", logs);
         Assert.Contains("Stderr: to-err", logs);
@@ -135,15 +131,7 @@ public sealed class RuncRuntimeTests
         }
 
         // A tail reads back from the end, across files: the last 250 lines are chunk 7's last 50 and chunk 8.
-        async Task<string[]> TailAsync(int lines)
-        {
-            var tailed = new List<string>();
-            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: false, tail: lines))
-            {
-                tailed.Add(line.Text[..(line.Text.IndexOf(" ..", StringComparison.Ordinal) + 1)]);
-            }
-            return [.. tailed];
-        }
+        Task<string[]> TailAsync(int lines) => bed.TailAsync(spec.Id, lines, text => text[..(text.IndexOf(" ..", StringComparison.Ordinal) + 1)]);
         Assert.Equal(Enumerable.Range((Chunks - 1) * Lines - 50, 250).Select(n => $"chunk {n / Lines + 1} line {n % Lines} "), await TailAsync(250));
         Assert.Empty(await TailAsync(0));
         Assert.Equal(read.Count, (await TailAsync(100_000)).Length);
@@ -163,21 +151,11 @@ public sealed class RuncRuntimeTests
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         // 30,000 characters on one line: conmon reads 8 KiB at a time and records it as partial (P) records and a final (F) one.
         ContainerSpec spec = bed.Spec("longline", "echo first; head -c 30000 /dev/zero | tr '\\0' x; echo; echo last");
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
-        await Poll.UntilAsync(async () => (await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout, () => "the container did not exit");
+        await bed.RunToExitAsync(spec, Timeout);
         string bundleLog = Path.Combine(bed.Options.ContainersDirectory, spec.Id, RuncRuntime.LogFileName);
         Assert.Contains(" P ", await File.ReadAllTextAsync(bundleLog));
 
-        async Task<string[]> TailAsync(int lines)
-        {
-            var tailed = new List<string>();
-            await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: false, tail: lines))
-            {
-                tailed.Add(line.Text.Length > 20 ? $"x*{line.Text.Length}" : line.Text);
-            }
-            return [.. tailed];
-        }
+        Task<string[]> TailAsync(int lines) => bed.TailAsync(spec.Id, lines, text => text.Length > 20 ? $"x*{text.Length}" : text);
         Assert.Equal(["last"], await TailAsync(1));
         Assert.Equal(["x*30000", "last"], await TailAsync(2));
         Assert.Equal(["first", "x*30000", "last"], await TailAsync(3));

@@ -62,6 +62,28 @@ internal sealed class RuntimeTestBed : IAsyncDisposable
         };
     }
 
+    /// <summary>Creates and starts the container and waits until it has exited; returns its state then.</summary>
+    public async Task<ContainerState> RunToExitAsync(ContainerSpec spec, TimeSpan timeout)
+    {
+        await Runtime.CreateAsync(spec);
+        await Runtime.StartAsync(spec.Id);
+        ContainerState? state = null;
+        await Poll.UntilAsync(async () => (state = await Runtime.InspectAsync(spec.Id))?.ExitCode is not null, timeout,
+            () => $"container {spec.Id} never recorded an exit code; state {state}");
+        return state!;
+    }
+
+    /// <summary>The texts of the container's last <paramref name="lines"/> log lines, each through <paramref name="map"/>.</summary>
+    public async Task<string[]> TailAsync(string id, int lines, Func<string, string> map)
+    {
+        var tailed = new List<string>();
+        await foreach (LogLine line in Runtime.LogsAsync(id, follow: false, tail: lines))
+        {
+            tailed.Add(map(line.Text));
+        }
+        return [.. tailed];
+    }
+
     public async Task<string> LogTextAsync(string id)
     {
         var lines = new List<string>();

@@ -14,11 +14,12 @@ public sealed class StackValidateCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        RunDotnetAsync(null, [Path.Combine(AppContext.BaseDirectory, "appliance.dll"), .. args]);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunDotnetAsync(string? workingDirectory, string[] args)
     {
-        string appliance = Path.Combine(AppContext.BaseDirectory, "appliance.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(appliance);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -41,19 +42,11 @@ public sealed class StackValidateCommandTests : IDisposable
         {
             root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no Appliance.sln above the test's directory");
         }
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        foreach (string arg in (string[])["run", "--project", "src/Web", "--no-build", "-c", "Debug", "--", "stack", "validate", "stacks/gitlab/stack.yaml"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        (int exitCode, string stdout, string stderr) = await RunDotnetAsync(root,
+            ["run", "--project", "src/Web", "--no-build", "-c", "Debug", "--", "stack", "validate", "stacks/gitlab/stack.yaml"]);
+        Assert.True(exitCode == 0, stdout + stderr);
         // The summary line goes to stderr (diagnostics, none here, to stdout).
-        Assert.Equal("stacks/gitlab/stack.yaml: valid, 3 service(s), 0 warning(s)", (await stderr).Trim());
+        Assert.Equal("stacks/gitlab/stack.yaml: valid, 3 service(s), 0 warning(s)", stderr.Trim());
     }
 
     [Fact]

@@ -512,14 +512,8 @@ internal sealed partial class StackParser
     /// options.max-size and options.max-file bound them as json-file's do.</summary>
     private ServiceDefinition Logging(ServiceDefinition service, YNode node, string path)
     {
-        YMapping? map = Mapping(node, path, "a mapping with driver and options");
-        if (map is null)
+        foreach ((YScalar key, YNode value, string p) in Entries(node, path, "a mapping with driver and options"))
         {
-            return service;
-        }
-        foreach ((YScalar key, YNode value) in map.Entries)
-        {
-            string p = Join(path, key.Value);
             switch (key.Value)
             {
                 case "driver":
@@ -531,10 +525,8 @@ internal sealed partial class StackParser
                     }
                     break;
                 case "options":
-                    YMapping? options = Mapping(value, p, "a mapping with max-size and/or max-file");
-                    foreach ((YScalar okey, YNode ovalue) in options?.Entries ?? [])
+                    foreach ((YScalar okey, YNode ovalue, string op) in Entries(value, p, "a mapping with max-size and/or max-file"))
                     {
-                        string op = Join(p, okey.Value);
                         switch (okey.Value)
                         {
                             case "max-size":

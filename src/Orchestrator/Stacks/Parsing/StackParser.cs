@@ -262,6 +262,10 @@ internal sealed partial class StackParser
         return value;
     }
 
+    /// <summary>The entries of a mapping with each one's key path; none (and a type error) when the node is not a mapping.</summary>
+    private IEnumerable<(YScalar Key, YNode Value, string Path)> Entries(YNode node, string path, string expected) =>
+        Mapping(node, path, expected)?.Entries.Select(e => (e.Key, e.Value, Join(path, e.Key.Value))) ?? [];
+
     private YMapping? Mapping(YNode node, string path, string expected)
     {
         if (node is YMapping mapping)
