@@ -173,6 +173,28 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Dashboard_NeedsAttention_ShowsAlertsAsTheyHappen_NewestFirst()
+    {
+        InMemoryBackend backend = new InMemoryBackend().WithStack("gitlab", 3, 8080);
+        backend.Publish(new ApplianceEvent(DateTimeOffset.UtcNow.AddDays(-8), "alert", "gitlab", "gitlab", "an alert of last week"));
+        backend.Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "restart", "gitlab", "gitlab", "restarted"));
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
+        IPage page = await SignedInPageAsync(server);
+        await Assertions.Expect(page.Locator("[data-stack=gitlab]")).ToBeVisibleAsync();
+        ILocator attention = page.GetByTestId("attention");
+        await Assertions.Expect(attention).ToHaveCountAsync(0);
+
+        // Live, with no reload: the owner sees what needs them.
+        backend.Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "alert", "gitlab", "gitlab", "autoheal gave up: circuit breaker open (after 3 restarts within 10 min)"));
+        await Assertions.Expect(attention).ToContainTextAsync("gitlab/gitlab autoheal gave up: circuit breaker open");
+        backend.Publish(new ApplianceEvent(DateTimeOffset.UtcNow, "alert", null, null, "the disk is almost full: 1.2 GiB free of 50 GiB (2.4 %) on /var/lib/appliance"));
+        await Assertions.Expect(attention.Locator("li").First).ToContainTextAsync("the disk is almost full");
+        await Assertions.Expect(attention.Locator("li")).ToHaveCountAsync(2);
+        await Assertions.Expect(attention).Not.ToContainTextAsync("last week");
+        await ShotAsync(page, "dashboard-attention");
+    }
+
+    [Fact]
     public async Task Editor_ShowsValidationErrorAtItsLine()
     {
         await using UiServer server = await UiServer.StartAsync();
