@@ -44,23 +44,47 @@ public static class StacksApi
         api.MapPut("/stacks/{name}/services/{service}/ports/{hostPort:int}/exposure",
             async (string name, string service, int hostPort, ExposureRequest request, IApplianceBackend backend, CancellationToken ct)
                 => Outcome(await backend.SetExposureAsync(name, service, hostPort, request.Protocol ?? "tcp", request.Exposure, ct))).WithTags("Stacks");
-        api.MapGet("/stacks/{name}/logs", async (string name, string? service, int? tail, IApplianceBackend backend, CancellationToken ct) =>
+        api.MapGet("/stacks/{name}/logs", async Task<IResult> (string name, string? service, int? tail, IApplianceBackend backend, CancellationToken ct) =>
         {
-            // A snapshot of the tail: the live follow is on the stack page (and the CLI's socket).
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(TimeSpan.FromMilliseconds(200));
-            var lines = new List<LogLine>();
-            try
+            // A snapshot of the tail: the live follow is on the stack page (and `appliance stack logs -f`).
+            (IAsyncEnumerator<LogLine> lines, bool any, IResult? missing) = await OpenLogsAsync(backend, name, service, Math.Clamp(tail ?? 200, 1, 5000), ct);
+            await using (lines)
             {
-                await foreach (LogLine line in backend.FollowLogsAsync(name, service, Math.Clamp(tail ?? 200, 1, 5000), cts.Token))
+                if (missing is not null)
                 {
-                    lines.Add(line);
+                    return missing;
                 }
+                var list = new List<LogLine>();
+                for (bool more = any; more; more = await lines.MoveNextAsync())
+                {
+                    list.Add(lines.Current);
+                }
+                return Results.Ok(list);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        }).WithTags("Stacks");
+        api.MapGet("/stacks/{name}/logs/download", async Task<IResult> (string name, string? service, IApplianceBackend backend, CancellationToken ct) =>
+        {
+            // Everything kept (the rotated files too), as text: to read at leisure or attach to a bug report.
+            (IAsyncEnumerator<LogLine> lines, bool any, IResult? missing) = await OpenLogsAsync(backend, name, service, null, ct);
+            if (missing is not null)
             {
+                await lines.DisposeAsync();
+                return missing;
             }
-            return lines;
+            string? who = any ? lines.Current.Service : service;
+            string file = $"{(StackCatalog.IsSafeName(name) ? name : "stack")}-{(who is not null && StackCatalog.IsSafeName(who) ? who : "service")}-logs.txt";
+            return Results.Stream(async body =>
+            {
+                await using (lines)
+                await using (var writer = new StreamWriter(body, new System.Text.UTF8Encoding(false), 1 << 16))
+                {
+                    for (bool more = any; more; more = await lines.MoveNextAsync())
+                    {
+                        LogLine line = lines.Current;
+                        await writer.WriteLineAsync($"{line.Time:yyyy-MM-ddTHH:mm:ss.fffzzz} {line.Stream} {line.Text}".AsMemory(), ct);
+                    }
+                }
+            }, "text/plain; charset=utf-8", file);
         }).WithTags("Stacks");
         api.MapGet("/events", (string? stack, int? max, IApplianceBackend backend, CancellationToken ct)
             => backend.RecentEventsAsync(stack, Math.Clamp(max ?? 100, 1, 1000), ct)).WithTags("Stacks");
@@ -81,6 +105,22 @@ public static class StacksApi
             return Outcome(await backend.DeployAsync(name, entry.StackYaml, parameters, ct));
         }).WithTags("Catalog");
         return api;
+    }
+
+    /// <summary>The logs of a service (the stack's first when none is named), positioned on their first line if there is one;
+    /// a 404 saying what is missing when there is no such stack or service.</summary>
+    private static async Task<(IAsyncEnumerator<LogLine> Lines, bool Any, IResult? Missing)> OpenLogsAsync(IApplianceBackend backend, string name, string? service,
+        int? tail, CancellationToken ct)
+    {
+        IAsyncEnumerator<LogLine> lines = backend.ReadLogsAsync(name, string.IsNullOrEmpty(service) ? null : service, tail, ct).GetAsyncEnumerator(ct);
+        try
+        {
+            return (lines, await lines.MoveNextAsync(), null);
+        }
+        catch (Exception e) when (e is Orchestrator.Engine.EngineException or Orchestrator.Runtime.RuntimeException)
+        {
+            return (lines, false, NotFound(e.Message));
+        }
     }
 
     internal static IResult Outcome(OperationResult result)

@@ -80,7 +80,14 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
     public async Task<IReadOnlyList<ApplianceEvent>> RecentEventsAsync(string? stack, int max, CancellationToken cancellationToken = default) =>
         [.. (await _events.RecentAsync(stack, max, 0, cancellationToken)).Select(ToView)];
 
-    public async IAsyncEnumerable<LogLine> FollowLogsAsync(string stack, string? service, int tail, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<LogLine> FollowLogsAsync(string stack, string? service, int tail, CancellationToken cancellationToken = default) =>
+        LogsAsync(stack, service, follow: true, tail, cancellationToken);
+
+    public IAsyncEnumerable<LogLine> ReadLogsAsync(string stack, string? service, int? tail, CancellationToken cancellationToken = default) =>
+        LogsAsync(stack, service, follow: false, tail, cancellationToken);
+
+    private async IAsyncEnumerable<LogLine> LogsAsync(string stack, string? service, bool follow, int? tail,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (services.GetService<StackEngine>() is not { } engine)
         {
@@ -91,7 +98,7 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
         {
             yield break;
         }
-        await foreach (Orchestrator.Runtime.LogLine line in engine.LogsAsync(stack, name, follow: true, tail, cancellationToken))
+        await foreach (Orchestrator.Runtime.LogLine line in engine.LogsAsync(stack, name, follow, tail, cancellationToken))
         {
             yield return new LogLine(line.Timestamp, name, line.Stream == Orchestrator.Runtime.LogStream.Stderr ? "stderr" : "stdout", line.Text);
         }

@@ -122,6 +122,20 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task StackDetail_DownloadLogs_GivesTheServicesWholeLogAsText()
+    {
+        InMemoryBackend backend = new InMemoryBackend().WithStack("gitlab", 3, 8080);
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
+        IPage page = await StackPageAsync(server, "gitlab");
+        await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("ready to accept connections");
+        IDownload download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download" }).ClickAsync());
+        Assert.Equal("gitlab-gitlab-logs.txt", download.SuggestedFilename);
+        string text = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.Contains("stdout gitlab ready to accept connections", text);
+        Assert.Contains("stderr warning: using default configuration", text);
+    }
+
+    [Fact]
     public async Task Settings_Alerts_RefuseABadUrl_ThenSendATestAlertToTheWebhook()
     {
         await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(new InMemoryBackend()));

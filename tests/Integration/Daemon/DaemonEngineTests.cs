@@ -64,7 +64,7 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
               app:
                 image: {fixture.Registry.Reference(repository)}
                 restart: always
-                command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+                command: ["sh", "-c", "echo first line; echo second line; echo a warning >&2; trap 'exit 0' TERM; sleep 3600 & wait"]
             """);
         using DaemonEngine engine = DaemonEngine.Open(box);
         using HttpClient http = daemon.RawClient();
@@ -77,6 +77,26 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         }
         async Task<bool> RunsRedisImageAsync() =>
             (await engine.Runtime.ExecAsync((await engine.InspectAsync("upd", "app")).Id, ["test", "-e", "/usr/bin/redis-server"], TimeSpan.FromSeconds(10))).Succeeded;
+
+        // The logs over the API: the tail as JSON, everything kept as a text download, a clear 404 for a service that is not there.
+        await Poll.UntilAsync(async () => (await http.GetStringAsync("api/stacks/upd/logs")).Contains("a warning", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), () => "the container's output never reached its log");
+        using (var tail = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/stacks/upd/logs?service=app&tail=2")))
+        {
+            Assert.Equal(["second line/stdout", "a warning/stderr"],
+                tail.RootElement.EnumerateArray().Select(l => $"{l.GetProperty("text").GetString()}/{l.GetProperty("stream").GetString()}"));
+        }
+        using (HttpResponseMessage download = await http.GetAsync("api/stacks/upd/logs/download?service=app"))
+        {
+            Assert.Equal("attachment; filename=upd-app-logs.txt; filename*=UTF-8''upd-app-logs.txt", download.Content.Headers.ContentDisposition?.ToString());
+            string[] text = (await download.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(["stdout first line", "stdout second line", "stderr a warning"], text.Select(l => l[(l.IndexOf(' ') + 1)..]));
+        }
+        using (HttpResponseMessage missing = await http.GetAsync("api/stacks/upd/logs?service=nope"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Contains("nope", await missing.Content.ReadAsStringAsync());
+        }
 
         (bool succeeded, string message) = await UpdateAsync();
         Assert.True(succeeded, message);

@@ -80,20 +80,36 @@ public sealed class InMemoryBackend : IApplianceBackend
 
     public async IAsyncEnumerable<LogLine> FollowLogsAsync(string stack, string? service, int tail, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        foreach (LogLine line in CannedLogs(stack))
+        {
+            yield return line;
+        }
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public IAsyncEnumerable<LogLine> ReadLogsAsync(string stack, string? service, int? tail, CancellationToken cancellationToken = default)
+    {
+        List<LogLine> lines = CannedLogs(stack);
+        return lines.Skip(tail is int n ? Math.Max(0, lines.Count - n) : 0).ToAsyncEnumerable();
+    }
+
+    /// <summary>Two lines per service and a warning on stderr, as if written over the last five minutes.</summary>
+    private List<LogLine> CannedLogs(string stack)
+    {
         StackView? view = _stacks.Items.FirstOrDefault(s => s.Name == stack);
         if (view is null)
         {
-            yield break;
+            return [];
         }
         DateTimeOffset t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
-        int n = 0;
+        var lines = new List<LogLine>();
         foreach (ServiceView s in view.Services)
         {
-            yield return new LogLine(t0.AddSeconds(n++), s.Name, "stdout", $"{s.Name} starting ({s.Image})");
-            yield return new LogLine(t0.AddSeconds(n++), s.Name, "stdout", $"{s.Name} ready to accept connections");
+            lines.Add(new LogLine(t0.AddSeconds(lines.Count), s.Name, "stdout", $"{s.Name} starting ({s.Image})"));
+            lines.Add(new LogLine(t0.AddSeconds(lines.Count), s.Name, "stdout", $"{s.Name} ready to accept connections"));
         }
-        yield return new LogLine(t0.AddSeconds(n), view.Services[0].Name, "stderr", "warning: using default configuration");
-        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        lines.Add(new LogLine(t0.AddSeconds(lines.Count), view.Services[0].Name, "stderr", "warning: using default configuration"));
+        return lines;
     }
 
     public async Task<OperationResult> DeployAsync(string name, string stackYaml, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)

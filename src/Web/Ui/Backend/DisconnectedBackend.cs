@@ -29,6 +29,9 @@ public sealed class DisconnectedBackend(IOptions<UiOptions> options) : IApplianc
 
     public Task<IReadOnlyList<ApplianceEvent>> RecentEventsAsync(string? stack, int max, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<ApplianceEvent>>([]);
 
+    public IAsyncEnumerable<LogLine> ReadLogsAsync(string stack, string? service, int? tail, CancellationToken cancellationToken = default) =>
+        AsyncEnumerable.Empty<LogLine>();
+
     public async IAsyncEnumerable<LogLine> FollowLogsAsync(string stack, string? service, int tail, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -19,6 +19,9 @@ public interface IApplianceBackend
 
     Task<IReadOnlyList<ApplianceEvent>> RecentEventsAsync(string? stack, int max, CancellationToken cancellationToken = default);
 
+    /// <summary>The logs as kept now (rotated files included), or their last <paramref name="tail"/> lines; ends there.</summary>
+    IAsyncEnumerable<LogLine> ReadLogsAsync(string stack, string? service, int? tail, CancellationToken cancellationToken = default);
+
     /// <summary>The tail of the logs, then new lines as they are written.</summary>
     IAsyncEnumerable<LogLine> FollowLogsAsync(string stack, string? service, int tail, CancellationToken cancellationToken = default);
 
