@@ -124,10 +124,8 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
     [Fact]
     public async Task StackDetail_DownloadLogs_GivesTheServicesWholeLogAsText()
     {
-        InMemoryBackend backend = new InMemoryBackend().WithStack("gitlab", 3, 8080);
-        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(backend));
+        await using UiServer server = await UiServer.StartAsync(s => s.AddSingleton<IApplianceBackend>(new InMemoryBackend().WithStack("gitlab")));
         IPage page = await StackPageAsync(server, "gitlab");
-        await Assertions.Expect(page.GetByTestId("logs")).ToContainTextAsync("ready to accept connections");
         IDownload download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download" }).ClickAsync());
         Assert.Equal("gitlab-gitlab-logs.txt", download.SuggestedFilename);
         string text = await File.ReadAllTextAsync((await download.PathAsync())!);
