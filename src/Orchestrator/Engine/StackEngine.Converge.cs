@@ -104,15 +104,7 @@ public sealed partial class StackEngine
         string name = stack.Name;
         string id = ContainerId(name, service.Name);
         Publish(progress, name, service.Name, EngineStep.RemoveContainer, $"{id}: leftovers of the missing container");
-        await _runtime.RemoveAsync(id, cancellationToken);
-        string rootfsDir = RootfsDir(id);
-        await _images.RemoveRootfsAsync(rootfsDir, cancellationToken);
-        if (Directory.Exists(rootfsDir))
-        {
-            Directory.Delete(rootfsDir, recursive: true);
-        }
-        await _network.DetachContainerAsync(network, service.Name, cancellationToken);
-        await NetworkNamespaceFile.RemoveAsync(NetnsPath(id), cancellationToken);
+        await RemoveServicePartsAsync(id, service.Name, network, (_, _, work) => work(), cancellationToken);
 
         var undo = new UndoLog();
         try

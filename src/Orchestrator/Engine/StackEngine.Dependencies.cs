@@ -80,16 +80,12 @@ public sealed partial class StackEngine
 
     private async Task<string> LastLinesAsync(string id, int count = 5)
     {
-        var lines = new Queue<string>();
+        var lines = new List<string>();
         try
         {
             await foreach (LogLine line in _runtime.LogsAsync(id, follow: false, tail: count))
             {
-                lines.Enqueue(line.Text);
-                if (lines.Count > count)
-                {
-                    lines.Dequeue();
-                }
+                lines.Add(line.Text);
             }
         }
         catch (RuntimeException)

@@ -46,21 +46,7 @@ public sealed partial class StackEngine
                         await _runtime.StopAsync(id, TimeSpan.FromSeconds(service.StopGraceSeconds), service.StopSignal, cancellationToken);
                     }
                 });
-                await Try(service.Name, EngineStep.RemoveContainer, id, () => _runtime.RemoveAsync(id, cancellationToken));
-                await Try(service.Name, EngineStep.RemoveContainer, "rootfs", async () =>
-                {
-                    string dir = RootfsDir(id);
-                    await _images.RemoveRootfsAsync(dir, cancellationToken);
-                    if (Directory.Exists(dir))
-                    {
-                        Directory.Delete(dir, recursive: true);
-                    }
-                });
-                if (network is not null)
-                {
-                    await Try(service.Name, EngineStep.RemoveNetwork, "veth", () => _network.DetachContainerAsync(network, service.Name, cancellationToken));
-                }
-                await Try(service.Name, EngineStep.RemoveNetwork, "network namespace", () => NetworkNamespaceFile.RemoveAsync(NetnsPath(id), cancellationToken));
+                await RemoveServicePartsAsync(id, service.Name, network, (step, what, work) => Try(service.Name, step, what, work), cancellationToken);
             }));
         }
 
@@ -95,6 +81,28 @@ public sealed partial class StackEngine
         }
         DeployedStack.Delete(_options, name);
         Publish(progress, name, null, EngineStep.StackDown, "removed");
+    }
+
+    /// <summary>What a service's container is made of, removed by name: the container, its rootfs, its veth on the bridge (when
+    /// there is one) and its network namespace; <paramref name="step"/> runs (and reports) each part.</summary>
+    private async Task RemoveServicePartsAsync(string id, string service, StackNetwork? network, Func<EngineStep, string, Func<Task>, Task> step,
+        CancellationToken cancellationToken)
+    {
+        await step(EngineStep.RemoveContainer, id, () => _runtime.RemoveAsync(id, cancellationToken));
+        await step(EngineStep.RemoveContainer, "rootfs", async () =>
+        {
+            string dir = RootfsDir(id);
+            await _images.RemoveRootfsAsync(dir, cancellationToken);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        });
+        if (network is not null)
+        {
+            await step(EngineStep.RemoveNetwork, "veth", () => _network.DetachContainerAsync(network, service, cancellationToken));
+        }
+        await step(EngineStep.RemoveNetwork, "network namespace", () => NetworkNamespaceFile.RemoveAsync(NetnsPath(id), cancellationToken));
     }
 
     /// <summary>Services grouped so that each group only depends on later groups: dependents go first.</summary>

@@ -61,7 +61,6 @@ public sealed class EngineStackRuntime(StackEngine engine, string stateDir) : IS
             }
             // Changed, or half-made: recreated in place, with the same subnet and container addresses (the firewall's rules and
             // clients rely on them).
-            ForgetApplied(stack.Name);
             await engine.DownAsync(stack.Name, removeVolumes: false, keepAddresses: true, cancellationToken: cancellationToken);
         }
         // The marker says "this deployment was brought up whole" (bridge, rules, containers): gone while `up` runs, so an `up`

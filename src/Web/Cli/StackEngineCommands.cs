@@ -37,16 +37,13 @@ internal static class StackEngineCommands
         Recursive = true,
     };
 
-    private static Option<string?> _socket = new("--daemon-socket");
-
     public static void AddTo(Command stack, Option<string?> socket)
     {
-        _socket = socket;
         stack.Options.Add(StateDir);
         stack.Options.Add(RunDir);
         stack.Options.Add(HostNetns);
-        stack.Subcommands.Add(Up());
-        stack.Subcommands.Add(Down());
+        stack.Subcommands.Add(Up(socket));
+        stack.Subcommands.Add(Down(socket));
         stack.Subcommands.Add(Ps());
         stack.Subcommands.Add(Logs());
     }
@@ -80,13 +77,13 @@ internal static class StackEngineCommands
     }
 
     /// <summary>The daemon to go through, or null: none runs, or an option points the engine somewhere of its own.</summary>
-    private static DaemonClient? Daemon(ParseResult parse)
+    private static DaemonClient? Daemon(ParseResult parse, Option<string?> socket)
     {
         if (parse.GetResult(StateDir) is { Implicit: false } || parse.GetResult(RunDir) is { Implicit: false } || parse.GetResult(HostNetns) is { Implicit: false })
         {
             return null;
         }
-        var client = new DaemonClient(parse.GetValue(_socket));
+        var client = new DaemonClient(parse.GetValue(socket));
         if (File.Exists(client.SocketPath))
         {
             return client;
@@ -100,7 +97,7 @@ internal static class StackEngineCommands
         public void Report(EngineEvent value) => (value.Failed ? Console.Error : Console.Out).WriteLine(value.ToString());
     }
 
-    private static Command Up()
+    private static Command Up(Option<string?> socket)
     {
         var file = new Argument<string>("FILE") { Description = "The stack file (stack.yaml or docker-compose.yml)." };
         var variables = new Option<string[]>("--var") { Description = "Set a ${VARIABLE} of the stack file: --var KEY=VALUE (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -127,7 +124,7 @@ internal static class StackEngineCommands
             {
                 return 1;
             }
-            if (Daemon(parse) is { } daemon)
+            if (Daemon(parse, socket) is { } daemon)
             {
                 return await UpThroughDaemonAsync(daemon, parse.GetValue(file)!, loaded, vars, cancellationToken);
             }
@@ -172,14 +169,14 @@ internal static class StackEngineCommands
         });
     }
 
-    private static Command Down()
+    private static Command Down(Option<string?> socket)
     {
         var name = new Argument<string>("NAME") { Description = "The stack's name." };
         var volumes = new Option<bool>("--volumes") { Description = "Also delete the stack's named volumes (their data is lost)." };
         var command = new Command("down", "Stop and remove a stack's containers and network (volumes stay unless --volumes).") { name, volumes };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (Daemon(parse) is { } daemon)
+            if (Daemon(parse, socket) is { } daemon)
             {
                 return await CliRun.WithDaemonAsync(daemon, async client =>
                 {
