@@ -46,6 +46,15 @@ public sealed class NetworkManagerTests
         Assert.Contains($"{webLink.Address}/24", inside.Stdout);
         CommandResult routes = await Command.CheckAsync("nsenter", $"--net={web.Path}", "ip", "route", "show", "default");
         Assert.Contains($"default via {network.Gateway} dev eth0", routes.Stdout);
+        // One queue each way on both ends (veth's default is one per possible CPU).
+        CommandResult eth0Details = await Command.CheckAsync("nsenter", $"--net={web.Path}", "ip", "-d", "-j", "link", "show", "dev", "eth0");
+        CommandResult hostDetails = await Command.CheckAsync("nsenter", $"--net={box.Nas.Namespace.Path}", "ip", "-d", "-j", "link", "show", "dev", webLink.HostInterface);
+        Assert.All(new[] { eth0Details.Stdout, hostDetails.Stdout }, json =>
+        {
+            System.Text.Json.JsonElement link = System.Text.Json.JsonDocument.Parse(json).RootElement[0];
+            Assert.Equal(1, link.GetProperty("num_tx_queues").GetInt32());
+            Assert.Equal(1, link.GetProperty("num_rx_queues").GetInt32());
+        });
 
         NetworkInspection seen = await manager.InspectAsync();
         ObservedBridge bridge = Assert.Single(seen.Bridges);
