@@ -39,7 +39,11 @@ public interface IContainerRuntime
     /// <summary>The container's stdout/stderr lines; with <paramref name="follow"/>, keeps reading until it stops or cancellation.</summary>
     IAsyncEnumerable<LogLine> LogsAsync(string id, bool follow, int? tail = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Keeps the log file conmon just closed at max-size as the newest rotated one (at most max-file - 1 kept); run
-    /// every few seconds. Returns how many containers' logs were rotated.</summary>
+    /// <summary>Keeps the log file conmon just closed at max-size as the newest rotated one (at most max-file - 1 kept), one
+    /// pass over every container. Returns how many containers' logs were rotated.</summary>
     int KeepRotatedLogs();
+
+    /// <summary>Does what <see cref="KeepRotatedLogs"/> does each time a container's monitor starts a new log file, from now
+    /// until cancelled; no polling.</summary>
+    Task KeepRotatingLogsAsync(CancellationToken cancellationToken);
 }

@@ -1,14 +1,16 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading.Channels;
 
 namespace Appliance.Orchestrator.Runtime;
 
 /// <summary>
 /// Bounded container logs. conmon (<c>--log-size-max</c>) starts a fresh <c>ctr.log</c> when the current one would pass the
 /// container's max-size: it renames an empty file over it, so the old content would be gone. A hard link
-/// <c>ctr.log.keep</c> to the current file keeps it alive; <see cref="KeepRotatedLogs"/>, run every few seconds by the daemon,
-/// turns it into <c>ctr.log.1</c> (shifting older ones; max-file - 1 kept) and links the new current file. What is lost is
-/// only a file that conmon started and ended between two passes (over max-size of output in a few seconds).
+/// <c>ctr.log.keep</c> to the current file keeps it alive; <see cref="KeepRotatedLog"/>, run by the daemon the moment conmon's
+/// rename shows (<see cref="KeepRotatingLogsAsync"/>, inotify), turns it into <c>ctr.log.1</c> (shifting older ones; max-file - 1
+/// kept) and links the new current file. What could be lost is only a file that conmon started and ended before the daemon
+/// got to it (over max-size of output within that moment).
 /// </summary>
 public sealed partial class RuncRuntime
 {
@@ -19,6 +21,52 @@ public sealed partial class RuncRuntime
     {
         string file = Path.Combine(bundle, LogLimitsFileName);
         return LogLimits.Parse(File.Exists(file) ? File.ReadAllText(file) : null);
+    }
+
+    /// <summary>
+    /// Keeps rotated logs until cancelled, without polling: one pass over every container, then one container's pass each time
+    /// conmon renames a fresh <c>ctr.log</c> into its bundle (an inotify watch on names in the containers dir and its subdirs:
+    /// a chatty log's writes do not wake it), and a pass over all if the watch overflowed.
+    /// </summary>
+    public async Task KeepRotatingLogsAsync(CancellationToken cancellationToken)
+    {
+        string containers = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_options.ContainersDirectory));
+        Directory.CreateDirectory(containers);
+        Channel<string?> bundles = Channel.CreateBounded<string?>(
+            new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        using var watcher = new FileSystemWatcher(containers)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName,
+        };
+        watcher.Renamed += (_, e) =>
+        {
+            // STATE/containers/ID/ctr.log, renamed over by conmon's ctr.log.tmp
+            if (Path.GetFileName(e.FullPath) == LogFileName && Path.GetDirectoryName(e.FullPath) is { } bundle
+                && Path.GetDirectoryName(bundle) == containers)
+            {
+                bundles.Writer.TryWrite(bundle);
+            }
+        };
+        watcher.Error += (_, _) => bundles.Writer.TryWrite(null);
+        watcher.EnableRaisingEvents = true;
+        KeepRotatedLogs(); // whatever rotated while nobody watched
+        await foreach (string? bundle in bundles.Reader.ReadAllAsync(cancellationToken))
+        {
+            if (bundle is null)
+            {
+                KeepRotatedLogs();
+                continue;
+            }
+            try
+            {
+                KeepRotatedLog(bundle);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A container removed meanwhile.
+            }
+        }
     }
 
     /// <summary>One pass over every container's log; returns how many were rotated.</summary>

@@ -95,8 +95,11 @@ public sealed class RuncRuntimeTests
             }
         });
 
+        // The daemon's watch, which keeps each file conmon closes the moment conmon starts a new one.
+        Task rotating = bed.Runtime.KeepRotatingLogsAsync(stop.Token);
+
         // 8 chunks of 200 lines (~21 KB a chunk with conmon's timestamps): conmon starts a new file about every 1.5 chunks.
-        // Each chunk is written into the container's stdout by an exec, and the daemon's rotation pass runs after each.
+        // Each chunk is written into the container's stdout by an exec.
         const int Chunks = 8, Lines = 200;
         for (int chunk = 1; chunk <= Chunks; chunk++)
         {
@@ -106,8 +109,12 @@ public sealed class RuncRuntimeTests
             string last = $"chunk {chunk} line {Lines - 1} ";
             await Poll.UntilAsync(() => { lock (followed) { return Task.FromResult(followed.Any(l => l.StartsWith(last, StringComparison.Ordinal))); } },
                 Timeout, () => $"the follower never saw '{last}'");
-            bed.Runtime.KeepRotatedLogs();
         }
+        // The watch has kept the last file conmon closed: the kept link is the current file again.
+        string current = Path.Combine(bundle, RuncRuntime.LogFileName);
+        await Poll.UntilAsync(() => Task.FromResult(RuncRuntime.Inode(current + ".keep") == RuncRuntime.Inode(current)),
+            Timeout, () => "the last file conmon closed was not kept (ctr.log.keep is not the current ctr.log)");
+        Assert.False(rotating.IsCompleted, $"the rotation watch ended: {rotating.Exception}");
 
         // Bounded: the current file and at most max-file - 1 rotated ones, none past max-size.
         string[] files = [.. Directory.GetFiles(bundle, RuncRuntime.LogFileName + "*").Where(f => !f.EndsWith(".keep", StringComparison.Ordinal)).Order()];
@@ -139,6 +146,7 @@ public sealed class RuncRuntimeTests
         // The follower saw every line once, in order, across the switches to new files.
         stop.Cancel();
         await follow.ContinueWith(_ => { }, TaskScheduler.Default);
+        await rotating.ContinueWith(_ => { }, TaskScheduler.Default);
         string[] chunkLines = [.. followed.Where(l => l.StartsWith("chunk ", StringComparison.Ordinal))];
         Assert.Equal(Chunks * Lines, chunkLines.Length);
         Assert.Equal(Enumerable.Range(0, Chunks * Lines).Select(n => $"chunk {n / Lines + 1} line {n % Lines} "),
