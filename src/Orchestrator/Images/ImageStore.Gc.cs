@@ -21,9 +21,10 @@ public sealed partial class ImageStore
                 }
                 keepBlobs.Add(Hex(image.Id));
                 keepBlobs.Add(Hex(image.ManifestDigest));
+                // A layer is kept unpacked only: the compressed blob a store written by an earlier
+                // version kept beside it is not needed and goes (keepBlobs does not list it).
                 foreach (ImageLayer layer in image.Layers)
                 {
-                    keepBlobs.Add(Hex(layer.Digest));
                     keepLayers.Add(Hex(layer.Digest));
                 }
             }

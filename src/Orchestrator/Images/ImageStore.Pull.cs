@@ -270,17 +270,17 @@ public sealed partial class ImageStore
     }
 
     /// <summary>
-    /// Streams a layer once: every byte is hashed and written to the blob's temp file while it is
-    /// decompressed (and hashed again as the diff id) and unpacked into a temp directory. Only when
-    /// both digests match are the blob and the directory renamed into the store; on any failure
-    /// both temps are deleted, so nothing partial is ever visible.
+    /// Streams a layer once: every byte is hashed while it is decompressed (and hashed again as the
+    /// diff id) and unpacked into a temp directory. Only when both digests match is the directory
+    /// renamed into the store; on any failure it is deleted, so nothing partial is ever visible.
+    /// The compressed blob is not kept (as Docker's and Podman's stores do not): nothing reads it
+    /// once unpacked, and keeping it would take the image's size on disk a second time.
     /// </summary>
     private async Task DownloadLayerAsync(ImageReference image, ImageLayer layer, SemaphoreSlim slots, IProgress<LayerProgress>? progress,
         CancellationToken cancellationToken)
     {
         await slots.WaitAsync(cancellationToken);
         string unique = Guid.NewGuid().ToString("N");
-        string tempBlob = Path.Combine(TempDir, $"{Hex(layer.Digest)}.{unique}.blob");
         string tempDir = Path.Combine(TempDir, $"{Hex(layer.Digest)}.{unique}.layer");
         string what = $"layer {layer.Digest} of {image}";
         try
@@ -289,8 +289,7 @@ public sealed partial class ImageStore
             long lastReported = 0;
             using HttpResponseMessage response = await _registry.GetBlobAsync(image, layer.Digest, cancellationToken);
             await using Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await using (var file = new FileStream(tempBlob, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16, useAsync: false))
-            await using (var compressed = new HashingReadStream(body, file, layer.Size, what, done =>
+            await using (var compressed = new HashingReadStream(body, null, layer.Size, what, done =>
             {
                 if (done - lastReported >= 512 * 1024 || done == layer.Size)
                 {
@@ -346,10 +345,6 @@ public sealed partial class ImageStore
                     throw new DigestMismatchException(what, $"{layer.Size} bytes", $"{compressed.BytesRead} bytes");
                 }
             }
-            if (!File.Exists(BlobPath(layer.Digest)))
-            {
-                File.Move(tempBlob, BlobPath(layer.Digest), overwrite: true);
-            }
             try
             {
                 Directory.Move(tempDir, layer.Directory);
@@ -367,7 +362,6 @@ public sealed partial class ImageStore
         finally
         {
             slots.Release();
-            DeleteQuietly(tempBlob);
             DeleteQuietly(tempDir);
         }
     }

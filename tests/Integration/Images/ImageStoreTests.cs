@@ -72,6 +72,28 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
         Assert.Equal("busybox", new FileInfo(Path.Combine(image.Layers[0].Directory, "usr/bin/sh")).LinkTarget);
         Assert.Equal([$"{Registry.Host}/gitlab-probe:latest"], image.References);
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+        // The layers are on disk once, unpacked: no compressed copy beside them; the manifest and config are kept.
+        Assert.All(image.Layers, l => Assert.False(File.Exists(_store.BlobPath(l.Digest)), $"compressed blob of {l.Digest} kept"));
+        Assert.True(File.Exists(_store.BlobPath(image.Id)));
+        Assert.True(File.Exists(_store.BlobPath(image.ManifestDigest)));
+    }
+
+    [Fact]
+    public async Task Gc_FreesTheCompressedLayerBlobs_AnEarlierVersionKept()
+    {
+        Image image = await _store.PullAsync(Registry.Reference(TestImages.GitlabProbe));
+        // As a store written before layers were kept unpacked only: the compressed layer beside its directory.
+        string oldBlob = _store.BlobPath(image.Layers[1].Digest);
+        await File.WriteAllBytesAsync(oldBlob, new byte[4096]);
+
+        GarbageCollection collected = await _store.CollectGarbageAsync();
+
+        Assert.False(File.Exists(oldBlob));
+        Assert.Equal(1, collected.Blobs);
+        Assert.Equal(4096, collected.BytesFreed);
+        Assert.True(Directory.Exists(image.Layers[1].Directory));
+        Assert.True(File.Exists(_store.BlobPath(image.Id)));
+        Assert.Equal(image.Id, (await _store.FindAsync(Registry.Reference(TestImages.GitlabProbe)))!.Id);
     }
 
     [Fact]
