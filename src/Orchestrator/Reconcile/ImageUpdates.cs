@@ -30,6 +30,28 @@ public sealed class ImageUpdates(ImageStore images, StackRepository stacks, Even
     /// <summary>What the last check of <paramref name="stack"/> found since the daemon started; null if it was not checked.</summary>
     public ImageCheck? LastCheck(string stack) => _lastChecks.GetValueOrDefault(stack);
 
+    /// <summary>
+    /// What the last check of <paramref name="stack"/> found that still holds for the stack as deployed now, which uses
+    /// <paramref name="references"/>: a finding for a tag the stack no longer uses, or whose local image changed since the
+    /// check (a redeploy pulled it), is left out. Null if it was not checked.
+    /// </summary>
+    public async Task<ImageCheck?> CurrentCheckAsync(string stack, IReadOnlyCollection<string> references, CancellationToken cancellationToken = default)
+    {
+        if (LastCheck(stack) is not { } check || check.Newer.Count == 0)
+        {
+            return LastCheck(stack);
+        }
+        var still = new List<ImageUpdate>();
+        foreach (ImageUpdate update in check.Newer.Where(u => references.Contains(u.Reference)))
+        {
+            if ((await images.FindAsync(update.Reference, cancellationToken))?.ManifestDigest == update.LocalDigest)
+            {
+                still.Add(update);
+            }
+        }
+        return check with { Newer = still };
+    }
+
     /// <summary>Forgets what was found for a stack that was removed.</summary>
     public void Forget(string stack) => _lastChecks.TryRemove(stack, out _);
 

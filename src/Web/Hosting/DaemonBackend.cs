@@ -239,8 +239,10 @@ public sealed partial class DaemonBackend(IServiceProvider services, IOptions<Ui
                 ports.Add(new PortView(service.Name, p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), exposure, sources, note));
             }
         }
-        // What the last image check (a schedule's update-check, or Check for updates) found, to offer Update images.
-        ImageCheck? check = _imageUpdates?.LastCheck(stack.Name);
+        // What the last image check (a schedule's update-check, or Check for updates) found, to offer Update images; only
+        // what still holds for this deployment (a redeploy may have changed or pulled its images since).
+        ImageCheck? check = _imageUpdates is null ? null : await _imageUpdates.CurrentCheckAsync(stack.Name,
+            [.. (resolved?.Services ?? []).Select(s => s.Image)], cancellationToken);
         return new StackView(stack.Name, state, services, ports, stack.UpdatedAt, check?.Newer.Select(u => u.Reference).ToList(), check?.CheckedAt);
     }
 

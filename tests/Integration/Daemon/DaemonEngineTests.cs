@@ -131,6 +131,20 @@ public sealed class DaemonEngineTests(RegistryFixture fixture)
         using DaemonClient client = daemon.Client();
         StackSummary upd = Assert.Single(await client.GetAsync<StackSummary[]>("api/daemon/stacks"));
         Assert.Equal((2, "running"), (upd.Version, Assert.Single(upd.Services).State));
+
+        // A check's finding holds for the deployment it was made for: redeployed on another image, the stack offers nothing.
+        await fixture.Registry.PushAsync(layout, TestImages.GitlabProbe, repository);
+        (succeeded, message) = await UpdateAsync("check-updates");
+        Assert.True(succeeded, message);
+        Assert.Equal(fixture.Registry.Reference(repository), await NewerImagesAsync());
+        await daemon.DeployAsync("upd", $"""
+            name: upd
+            services:
+              app:
+                image: {fixture.Registry.Reference(TestImages.Busybox)}
+                command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+            """);
+        Assert.Equal("", await NewerImagesAsync());
     }
 
     [Fact]
