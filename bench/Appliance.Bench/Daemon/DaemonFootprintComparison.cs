@@ -84,6 +84,7 @@ public sealed class DaemonFootprintComparison : IComparison
         {
             await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", StackSizes[i], "30s"), cancellationToken);
         }
+        Console.WriteLine($"5 stacks deployed; daemon pid {daemon.Id}; the idle window starts in 35 s and lasts {window} s");
         await Task.Delay(TimeSpan.FromSeconds(35), cancellationToken);
         a0 = Usage.Of(daemon.Id);
         p0 = Usage.Of(podman.Id);
@@ -186,12 +187,27 @@ public sealed class DaemonFootprintComparison : IComparison
         }
     }
 
+    /// <summary>The <c>Environment=</c> lines of deploy/appliance.service: the daemon runs as install.sh's unit runs it.</summary>
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> UnitEnvironment = new(() =>
+    {
+        string unit = Path.Combine(Stacks.StackFiles.FindRepoRoot(), "deploy", "appliance.service");
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in File.ReadLines(unit).Where(l => l.StartsWith("Environment=", StringComparison.Ordinal)))
+        {
+            string[] pair = line["Environment=".Length..].Split('=', 2);
+            environment[pair[0]] = pair[1];
+        }
+        Console.WriteLine($"daemon environment (from {unit}): {string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))}");
+        return environment;
+    });
+
     private static async Task<(BackgroundProcess, double)> StartAsync(TestBox box, string daemonPath, string state, string socket)
     {
         IReadOnlyList<string> program = daemonPath.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", daemonPath] : [daemonPath];
         long t0 = Stopwatch.GetTimestamp();
         BackgroundProcess process = box.StartOnMachine([.. program, "serve", "--state-dir", state, "--socket", socket, "--port", "8080",
-            "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir, "--container-prefix", box.Prefix + "-", "--firewall-backend", "nftables"]);
+            "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir, "--container-prefix", box.Prefix + "-", "--firewall-backend", "nftables"],
+            UnitEnvironment.Value);
         using var client = new DaemonClient(socket);
         while (true)
         {

@@ -87,7 +87,7 @@ internal static class StackFiles
         return sb.ToString();
     }
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         string? dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "Appliance.sln")))
