@@ -10,6 +10,8 @@ internal static class NetlinkConstants
     public const ushort AF_NETLINK = 16;
     public const int NETLINK_ROUTE = 0;
     public const int NETLINK_NETFILTER = 12;
+    /// <summary>The nftables change notifications' multicast group (enum nfnetlink_groups).</summary>
+    public const int NFNLGRP_NFTABLES = 7;
     public const int SOL_NETLINK = 270;
     public const int NETLINK_CAP_ACK = 10;
     public const int NETLINK_EXT_ACK = 11;

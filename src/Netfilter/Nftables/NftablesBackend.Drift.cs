@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Appliance.Netfilter.Errors;
+using Appliance.Netfilter.Linux;
 
 namespace Appliance.Netfilter.Nftables;
 
@@ -34,14 +36,51 @@ public sealed partial class NftablesBackend
         _watchTask = null;
     }
 
+    /// <summary>
+    /// Compares the table the moment nftables reports a change in the namespace (its netlink events: an idle box costs
+    /// nothing), and every <see cref="NftablesBackendOptions.DriftPollInterval"/> besides. Without the events (the socket
+    /// could not be opened) it polls every <see cref="FallbackPollInterval"/>.
+    /// </summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.DriftPollInterval);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+        NftablesEvents? events = null;
+        if (_options.DriftEvents)
         {
-            await CheckDriftAsync(cancellationToken);
+            try
+            {
+                events = await NftablesEvents.OpenAsync(_options.Namespace, cancellationToken);
+            }
+            catch (Exception e) when (e is NamespaceException or System.Net.Sockets.SocketException or IOException)
+            {
+                Log.NoDriftEvents(_logger, _options.Namespace.Path, e);
+            }
+        }
+        using (events)
+        {
+            TimeSpan poll = events is null && _options.DriftPollInterval > FallbackPollInterval ? FallbackPollInterval : _options.DriftPollInterval;
+            while (true)
+            {
+                if (events is null || !await events.WaitAsync(poll, cancellationToken))
+                {
+                    if (events is null)
+                    {
+                        await Task.Delay(poll, cancellationToken);
+                    }
+                }
+                try
+                {
+                    await CheckDriftAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is NftablesException or NamespaceException or IOException)
+                {
+                    Log.DriftCheckFailed(_logger, _options.Namespace.Path, e);
+                }
+            }
         }
     }
+
+    /// <summary>How often the table is compared when the namespace's nftables events cannot be read.</summary>
+    internal static readonly TimeSpan FallbackPollInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Compares the live table with what was applied; restores it when they differ. Returns the drift, if any.</summary>
     public async Task<FirewallDrift?> CheckDriftAsync(CancellationToken cancellationToken = default)

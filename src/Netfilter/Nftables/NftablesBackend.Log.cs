@@ -23,5 +23,11 @@ public sealed partial class NftablesBackend
 
         [LoggerMessage(EventId = 7006, Level = LogLevel.Information, Message = "Firewall change confirmed")]
         public static partial void Confirmed(ILogger logger);
+
+        [LoggerMessage(EventId = 7007, Level = LogLevel.Warning, Message = "nftables change events in '{Namespace}' cannot be read; the table is compared every 500 ms instead")]
+        public static partial void NoDriftEvents(ILogger logger, string @namespace, Exception exception);
+
+        [LoggerMessage(EventId = 7008, Level = LogLevel.Warning, Message = "Comparing the firewall table in '{Namespace}' with what was applied failed; the next change or poll tries again")]
+        public static partial void DriftCheckFailed(ILogger logger, string @namespace, Exception exception);
     }
 }

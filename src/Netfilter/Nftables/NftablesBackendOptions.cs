@@ -17,8 +17,14 @@ public sealed record NftablesBackendOptions
     /// <summary>Where rollback files and confirm markers live (root-only).</summary>
     public string StateDirectory { get; init; } = "/run/appliance/firewall";
 
-    /// <summary>How often Appliance's table is compared with what was applied; zero disables the watch.</summary>
-    public TimeSpan DriftPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How often Appliance's table is compared with what was applied when nothing reported a change (with
+    /// <see cref="DriftEvents"/>, a change is compared the moment it is made); zero disables the watch.
+    /// </summary>
+    public TimeSpan DriftPollInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Compare the table the moment nftables reports a change in the namespace (its netlink events).</summary>
+    public bool DriftEvents { get; init; } = true;
 
     /// <summary>The table to inspect before any intent was applied (explain, foreign checks).</summary>
     public string TableName { get; init; } = FirewallIntent.DefaultTableName;

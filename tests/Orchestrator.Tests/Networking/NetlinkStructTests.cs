@@ -78,6 +78,7 @@ public sealed class NetlinkStructTests
             #include <linux/if_link.h>
             #include <linux/if_addr.h>
             #include <linux/veth.h>
+            #include <linux/netfilter/nfnetlink.h>
             int main(void) {
 
             """);
