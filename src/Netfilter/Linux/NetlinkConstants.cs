@@ -12,6 +12,12 @@ internal static class NetlinkConstants
     public const int NETLINK_NETFILTER = 12;
     /// <summary>The nftables change notifications' multicast group (enum nfnetlink_groups).</summary>
     public const int NFNLGRP_NFTABLES = 7;
+    /// <summary>nfnetlink's nftables subsystem: the high byte of an nftables message's type.</summary>
+    public const int NFNL_SUBSYS_NFTABLES = 10;
+    /// <summary>The last message of each committed nftables transaction (events only), with who committed it.</summary>
+    public const int NFT_MSG_NEWGEN = 15;
+    /// <summary>NFT_MSG_NEWGEN's attribute: the id of the task that committed the transaction (u32, network order).</summary>
+    public const ushort NFTA_GEN_PROC_PID = 2;
     public const int SOL_NETLINK = 270;
     public const int NETLINK_CAP_ACK = 10;
     public const int NETLINK_EXT_ACK = 11;

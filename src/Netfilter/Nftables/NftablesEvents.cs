@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using Appliance.Netfilter.Linux;
 using Tmds.Linux;
@@ -46,44 +47,120 @@ internal sealed class NftablesEvents : IDisposable
     }
 
     /// <summary>
-    /// Waits until nftables reports a change (true; every message already queued is read too) or <paramref name="timeout"/>
-    /// passes (false). A queue that overflowed (ENOBUFS: events were lost) counts as a change.
+    /// Waits until another process commits a change to nftables in the namespace (true; every message already queued is
+    /// read too) or <paramref name="timeout"/> passes (false). Transactions this process committed itself (its nft thread
+    /// applying the firewall: the transaction's closing NFT_MSG_NEWGEN names the committing task, one of our threads) do
+    /// not count. A queue that overflowed (ENOBUFS: events were lost) counts as a change, and so do messages whose
+    /// transaction's NFT_MSG_NEWGEN has not come by the timeout.
     /// </summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(timeout);
-        try
-        {
-            await _socket.ReceiveAsync(_buffer, SocketFlags.None, timer.Token);
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException && timer.IsCancellationRequested)
-        {
-            // A cancelled receive on this socket may end as a SocketException rather than an OperationCanceledException.
-            cancellationToken.ThrowIfCancellationRequested();
-            return false;
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
-        {
-            // Events were dropped: something changed.
-        }
+        bool pending = false;
         while (true)
         {
+            bool changed;
             try
             {
-                _socket.Receive(_buffer);
+                int length = await _socket.ReceiveAsync(_buffer, SocketFlags.None, timer.Token);
+                changed = ByAnotherProcess(_buffer.AsSpan(0, length), ref pending);
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            catch (Exception e) when (e is OperationCanceledException or SocketException && timer.IsCancellationRequested)
             {
-                break; // read all that was queued
+                // A cancelled receive on this socket may end as a SocketException rather than an OperationCanceledException.
+                cancellationToken.ThrowIfCancellationRequested();
+                return pending;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
             {
-                // dropped events, as above
+                changed = true; // events were dropped: something changed
+            }
+            while (true)
+            {
+                try
+                {
+                    int length = _socket.Receive(_buffer);
+                    changed |= ByAnotherProcess(_buffer.AsSpan(0, length), ref pending);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+                {
+                    break; // read all that was queued
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
+                {
+                    changed = true;
+                }
+            }
+            if (changed)
+            {
+                return true;
             }
         }
-        return true;
     }
+
+    /// <summary>
+    /// Whether these messages show a change that another process committed: a transaction's NFT_MSG_NEWGEN whose task is
+    /// not a thread of this process (or messages that cannot be read). <paramref name="pending"/> carries, from one read
+    /// to the next, that nftables messages came whose NFT_MSG_NEWGEN (it closes each transaction) has not yet.
+    /// </summary>
+    internal static bool ByAnotherProcess(ReadOnlySpan<byte> messages, ref bool pending)
+    {
+        int offset = 0;
+        while (offset + NlmsghdrSize <= messages.Length)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(messages[offset..]);
+            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(messages[(offset + 4)..]);
+            if (length < NlmsghdrSize + NfgenmsgSize || offset + length > messages.Length)
+            {
+                return true; // not understood: compare
+            }
+            if (type >> 8 == NetlinkConstants.NFNL_SUBSYS_NFTABLES)
+            {
+                if ((type & 0xff) == NetlinkConstants.NFT_MSG_NEWGEN)
+                {
+                    pending = false;
+                    if (CommittedBy(messages.Slice(offset + NlmsghdrSize + NfgenmsgSize, length - NlmsghdrSize - NfgenmsgSize)) is not int task
+                        || !IsOwnThread(task))
+                    {
+                        return true;
+                    }
+                }
+                else
+                {
+                    pending = true;
+                }
+            }
+            offset += (length + 3) & ~3;
+        }
+        return offset != messages.Length; // a truncated message: compare
+    }
+
+    private const int NlmsghdrSize = 16;
+    private const int NfgenmsgSize = 4;
+
+    private static int? CommittedBy(ReadOnlySpan<byte> attributes)
+    {
+        int offset = 0;
+        while (offset + 4 <= attributes.Length)
+        {
+            ushort length = BinaryPrimitives.ReadUInt16LittleEndian(attributes[offset..]);
+            ushort type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(attributes[(offset + 2)..]) & 0x3fff);
+            if (length < 4 || offset + length > attributes.Length)
+            {
+                return null;
+            }
+            if (type == NetlinkConstants.NFTA_GEN_PROC_PID && length >= 8)
+            {
+                return (int)BinaryPrimitives.ReadUInt32BigEndian(attributes[(offset + 4)..]);
+            }
+            offset += (length + 3) & ~3;
+        }
+        return null;
+    }
+
+    /// <summary>The kernel names the committing task by its thread id (in the initial pid namespace, where the daemon runs).</summary>
+    private static bool IsOwnThread(int task) => task == Environment.ProcessId || Directory.Exists($"/proc/self/task/{task}");
 
     public void Dispose() => _socket.Dispose();
 }

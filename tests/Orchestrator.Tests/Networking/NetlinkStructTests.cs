@@ -79,6 +79,7 @@ public sealed class NetlinkStructTests
             #include <linux/if_addr.h>
             #include <linux/veth.h>
             #include <linux/netfilter/nfnetlink.h>
+            #include <linux/netfilter/nf_tables.h>
             int main(void) {
 
             """);
