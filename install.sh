@@ -47,5 +47,7 @@ else
   echo "==> no systemd here: running the daemon in the foreground (Ctrl-C stops it)"
   echo "Open https://$(hostname -I 2>/dev/null | awk '{print $1}'):8443/ (self-signed certificate; http://...:$port redirects there)"
   echo "The one-time setup token for the first admin is printed below."
+  # The same runtime settings as the unit: its Environment= lines.
+  while IFS= read -r setting; do export "${setting#Environment=}"; done < <(grep '^Environment=' deploy/appliance.service)
   exec "$prefix/appliance" serve --state-dir "$state" --port "$port" --firewall-backend "$firewall"
 fi
