@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using Appliance.Netfilter.Linux;
 
 namespace Appliance.Orchestrator.Networking;
@@ -199,7 +198,6 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
                 host.CreateVeth(hostEnd, InterfaceNames.ContainerInterface, containerNs, bridgeIndex, up: true);
                 created.Add(hostEnd);
                 containerNs.Enter();
-                DisableIpv6OnEth0(containerNs);
                 ConfigureInside(containerNs, c.Address, network);
             }
             catch (Exception e) when (e is NetworkingException or NamespaceException or OperationCanceledException)
@@ -229,41 +227,6 @@ public sealed class NetworkManager : IAsyncDisposable, IDisposable
         }
         throw new AggregateException($"wiring {containers.Count} container(s) to '{network.BridgeName}' failed: " +
             string.Join("; ", failures.Select(f => f.Message)), failures);
-    }
-
-    /// <summary>
-    /// Runs on a thread that has joined the container's namespace, before eth0 is brought up: no IPv6 on eth0
-    /// (net.ipv6.conf.eth0.disable_ipv6). The stack's network is IPv4 only, so eth0 gets no link-local address, no
-    /// duplicate address detection, no router solicitations or multicast listener reports on the bridge (Docker disables
-    /// IPv6 on the interfaces of IPv4-only networks too); loopback keeps ::1. A kernel without IPv6 has no such file:
-    /// nothing to do.
-    /// </summary>
-    private static unsafe void DisableIpv6OnEth0(NetworkNamespace containerNs)
-    {
-        const string path = "/proc/sys/net/ipv6/conf/" + InterfaceNames.ContainerInterface + "/disable_ipv6";
-        int fd = LinuxNative.open_create(path, LinuxNative.O_WRONLY | LinuxNative.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == 2 /* ENOENT */)
-            {
-                return;
-            }
-            throw new SysctlException($"{path} in network namespace '{containerNs.Path}'", "1", new IOException(LinuxNative.ErrnoText(errno)));
-        }
-        try
-        {
-            byte one = (byte)'1';
-            if ((long)Tmds.Linux.LibC.write(fd, &one, 1) != 1)
-            {
-                int errno = Tmds.Linux.LibC.errno;
-                throw new SysctlException($"{path} in network namespace '{containerNs.Path}'", "1", new IOException(LinuxNative.ErrnoText(errno)));
-            }
-        }
-        finally
-        {
-            Tmds.Linux.LibC.close(fd);
-        }
     }
 
     /// <summary>Runs on a thread that has joined the container's namespace.</summary>
