@@ -58,15 +58,21 @@ public sealed partial class NftablesBackend
         using (events)
         {
             TimeSpan poll = events is null && _options.DriftPollInterval > FallbackPollInterval ? FallbackPollInterval : _options.DriftPollInterval;
+            long lastCheck = 0;
             while (true)
             {
-                if (events is null || !await events.WaitAsync(poll, cancellationToken))
+                if (events is null)
                 {
-                    if (events is null)
-                    {
-                        await Task.Delay(poll, cancellationToken);
-                    }
+                    await Task.Delay(poll, cancellationToken);
                 }
+                else if (await events.WaitAsync(poll, cancellationToken) && lastCheck != 0
+                    && System.Diagnostics.Stopwatch.GetElapsedTime(lastCheck) is var since && since < MinimumCheckGap)
+                {
+                    // Another process changed nftables right after the last comparison: compare once the gap has passed (a
+                    // tool that changes its own tables many times a second costs one listing per gap, not one per change).
+                    await Task.Delay(MinimumCheckGap - since, cancellationToken);
+                }
+                lastCheck = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     await CheckDriftAsync(cancellationToken);
@@ -81,6 +87,9 @@ public sealed partial class NftablesBackend
 
     /// <summary>How often the table is compared when the namespace's nftables events cannot be read.</summary>
     internal static readonly TimeSpan FallbackPollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The least time between two comparisons woken by events: never more often than the old 500 ms poll.</summary>
+    internal static readonly TimeSpan MinimumCheckGap = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Compares the live table with what was applied; restores it when they differ. Returns the drift, if any.</summary>
     public async Task<FirewallDrift?> CheckDriftAsync(CancellationToken cancellationToken = default)
