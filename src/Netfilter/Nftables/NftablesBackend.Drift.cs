@@ -55,6 +55,7 @@ public sealed partial class NftablesBackend
                 Log.NoDriftEvents(_logger, _options.Namespace.Path, e);
             }
         }
+        _watchReady.TrySetResult();
         using (events)
         {
             TimeSpan poll = events is null && _options.DriftPollInterval > FallbackPollInterval ? FallbackPollInterval : _options.DriftPollInterval;
@@ -73,6 +74,7 @@ public sealed partial class NftablesBackend
                     await Task.Delay(MinimumCheckGap - since, cancellationToken);
                 }
                 lastCheck = System.Diagnostics.Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref _watchComparisons);
                 try
                 {
                     await CheckDriftAsync(cancellationToken);
@@ -87,6 +89,15 @@ public sealed partial class NftablesBackend
 
     /// <summary>How often the table is compared when the namespace's nftables events cannot be read.</summary>
     internal static readonly TimeSpan FallbackPollInterval = TimeSpan.FromMilliseconds(500);
+
+    private int _watchComparisons;
+    private readonly TaskCompletionSource _watchReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the watch listens (its events subscribed, or the fallback poll chosen).</summary>
+    internal Task WatchReady => _watchReady.Task;
+
+    /// <summary>How many comparisons the watch has started (for tests of how often it wakes).</summary>
+    internal int WatchComparisons => Volatile.Read(ref _watchComparisons);
 
     /// <summary>The least time between two comparisons woken by events: never more often than the old 500 ms poll.</summary>
     internal static readonly TimeSpan MinimumCheckGap = TimeSpan.FromMilliseconds(500);

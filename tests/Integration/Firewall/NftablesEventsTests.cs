@@ -43,4 +43,32 @@ public sealed class NftablesEventsTests
         using var cancelled = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => events.WaitAsync(TimeSpan.FromSeconds(30), cancelled.Token));
     }
+
+    [Fact]
+    public async Task DriftWatch_IdleDoesNothing_AndAChurningToolCostsAtMostOneComparisonPerGap()
+    {
+        await using NasStack nas = await NasStack.CreateAsync();
+        await using NftablesBackend backend = nas.Backend(); // events, and a poll out of reach
+        await backend.ApplyAsync(NasStack.Intent());
+        await backend.WatchReady.WaitAsync(Deadline);
+
+        // Idle (and our own apply): no comparison at all.
+        int before = backend.WatchComparisons;
+        await Task.Delay(Quiet);
+        Assert.Equal(before, backend.WatchComparisons);
+
+        // Another tool changes its own table 60 times as fast as it can: a few comparisons, not 60.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        string table = $"{nas.Box.Prefix}churn";
+        (await nas.Box.ExecAsync(nas.Nas, "sh", "-c",
+            $"nft add table inet {table}; i=0; while [ $i -lt 60 ]; do nft add set inet {table} s$i '{{ type ipv4_addr; }}'; i=$((i+1)); done; nft delete table inet {table}")).EnsureSuccess();
+        TimeSpan churn = watch.Elapsed;
+        await Poll.UntilAsync(() => Task.FromResult(backend.WatchComparisons > before), Deadline, () => "the churn woke no comparison");
+        TimeSpan gap = TimeSpan.FromMilliseconds(500); // what the product promises (docs/firewall.md)
+        await Task.Delay(gap * 2);
+        int comparisons = backend.WatchComparisons - before;
+        int bound = (int)((churn + gap * 2) / gap) + 2;
+        Assert.True(comparisons <= bound, $"{comparisons} comparisons for 62 changes in {churn.TotalMilliseconds:0} ms (at most {bound} expected)");
+        Assert.Empty(backend.Drifts); // none of it touched Appliance's table
+    }
 }
