@@ -25,7 +25,7 @@ public sealed partial class RuncRuntime
 
     /// <summary>
     /// Keeps rotated logs until cancelled, without polling: one pass over every container, then one container's pass each time
-    /// conmon renames a fresh <c>ctr.log</c> into its bundle (an inotify watch on names in the containers dir and its subdirs:
+    /// conmon creates <c>ctr.log</c> or renames a fresh one into its bundle (an inotify watch on names in the containers dir and its subdirs:
     /// a chatty log's writes do not wake it), and a pass over all if the watch overflowed.
     /// </summary>
     public async Task KeepRotatingLogsAsync(CancellationToken cancellationToken)
@@ -39,15 +39,17 @@ public sealed partial class RuncRuntime
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName,
         };
-        watcher.Renamed += (_, e) =>
+        void Seen(string path)
         {
-            // STATE/containers/ID/ctr.log, renamed over by conmon's ctr.log.tmp
-            if (Path.GetFileName(e.FullPath) == LogFileName && Path.GetDirectoryName(e.FullPath) is { } bundle
-                && Path.GetDirectoryName(bundle) == containers)
+            // STATE/containers/ID/ctr.log: created by conmon when the container starts (the kept link is made at once, or
+            // the first file would be lost at the first switch), then renamed over by conmon's ctr.log.tmp at each switch.
+            if (Path.GetFileName(path) == LogFileName && Path.GetDirectoryName(path) is { } bundle && Path.GetDirectoryName(bundle) == containers)
             {
                 bundles.Writer.TryWrite(bundle);
             }
-        };
+        }
+        watcher.Created += (_, e) => Seen(e.FullPath);
+        watcher.Renamed += (_, e) => Seen(e.FullPath);
         watcher.Error += (_, _) => bundles.Writer.TryWrite(null);
         watcher.EnableRaisingEvents = true;
         KeepRotatedLogs(); // whatever rotated while nobody watched

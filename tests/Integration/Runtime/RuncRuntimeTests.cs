@@ -77,13 +77,16 @@ public sealed class RuncRuntimeTests
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         const long MaxSize = 32 * 1024;
         ContainerSpec spec = bed.Spec("chatty", "echo started; exec sleep 600") with { Logs = new LogLimits(MaxSize, 3) };
+        // The daemon's watch, started before the container exists (as a daemon's is), keeps each file conmon closes the
+        // moment conmon starts a new one.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Task rotating = bed.Runtime.KeepRotatingLogsAsync(stop.Token);
         await bed.Runtime.CreateAsync(spec);
         await bed.Runtime.StartAsync(spec.Id);
         string bundle = Path.Combine(bed.Options.ContainersDirectory, spec.Id);
 
         // A reader following from the start, as the stack page does.
         var followed = new List<string>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         Task follow = Task.Run(async () =>
         {
             await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: true, cancellationToken: stop.Token))
@@ -94,9 +97,6 @@ public sealed class RuncRuntimeTests
                 }
             }
         });
-
-        // The daemon's watch, which keeps each file conmon closes the moment conmon starts a new one.
-        Task rotating = bed.Runtime.KeepRotatingLogsAsync(stop.Token);
 
         // 8 chunks of 200 lines (~21 KB a chunk with conmon's timestamps): conmon starts a new file about every 1.5 chunks.
         // Each chunk is written into the container's stdout by an exec.
@@ -109,17 +109,35 @@ public sealed class RuncRuntimeTests
             string last = $"chunk {chunk} line {Lines - 1} ";
             await Poll.UntilAsync(() => { lock (followed) { return Task.FromResult(followed.Any(l => l.StartsWith(last, StringComparison.Ordinal))); } },
                 Timeout, () => $"the follower never saw '{last}'");
+            if (chunk == 2)
+            {
+                // One switch to a new file so far (~42 KB written, max-file 3): nothing may be gone yet, not even the
+                // first file conmon wrote, which the watch must have kept from the container's start.
+                await KeptAsync();
+                var early = new List<string>();
+                await foreach (LogLine line in bed.Runtime.LogsAsync(spec.Id, follow: false))
+                {
+                    early.Add(line.Text);
+                }
+                Assert.Equal("started", early[0]);
+                Assert.Equal(1 + 2 * Lines, early.Count);
+            }
         }
-        // The watch has kept the last file conmon closed: the kept link is the current file again.
-        string current = Path.Combine(bundle, RuncRuntime.LogFileName);
-        await Poll.UntilAsync(() => Task.FromResult(RuncRuntime.Inode(current + ".keep") == RuncRuntime.Inode(current)),
-            Timeout, () => "the last file conmon closed was not kept (ctr.log.keep is not the current ctr.log)");
+        await KeptAsync();
         Assert.False(rotating.IsCompleted, $"the rotation watch ended: {rotating.Exception}");
 
         // Bounded: the current file and at most max-file - 1 rotated ones, none past max-size.
         string[] files = [.. Directory.GetFiles(bundle, RuncRuntime.LogFileName + "*").Where(f => !f.EndsWith(".keep", StringComparison.Ordinal)).Order()];
         Assert.Equal(["ctr.log", "ctr.log.1", "ctr.log.2"], files.Select(Path.GetFileName));
         Assert.All(files, f => Assert.InRange(new FileInfo(f).Length, 1, MaxSize));
+
+        // The watch has kept the last file conmon closed: the kept link is the current file again.
+        Task KeptAsync()
+        {
+            string current = Path.Combine(bundle, RuncRuntime.LogFileName);
+            return Poll.UntilAsync(() => Task.FromResult(RuncRuntime.Inode(current + ".keep") == RuncRuntime.Inode(current)),
+                Timeout, () => "the last file conmon closed was not kept (ctr.log.keep is not the current ctr.log)");
+        }
 
         // Read back: a gapless tail of what was written, ending with the last line; the oldest lines are gone.
         var read = new List<string>();
