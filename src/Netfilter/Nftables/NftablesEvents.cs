@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Appliance.Netfilter.Linux;
 using Tmds.Linux;
 
@@ -109,15 +110,15 @@ internal sealed class NftablesEvents : IDisposable
         int offset = 0;
         while (offset + NlmsghdrSize <= messages.Length)
         {
-            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(messages[offset..]);
-            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(messages[(offset + 4)..]);
+            nlmsghdr header = MemoryMarshal.Read<nlmsghdr>(messages[offset..]);
+            int length = (int)header.nlmsg_len;
             if (length < NlmsghdrSize + NfgenmsgSize || offset + length > messages.Length)
             {
                 return true; // not understood: compare
             }
-            if (type >> 8 == NetlinkConstants.NFNL_SUBSYS_NFTABLES)
+            if (header.nlmsg_type >> 8 == NetlinkConstants.NFNL_SUBSYS_NFTABLES)
             {
-                if ((type & 0xff) == NetlinkConstants.NFT_MSG_NEWGEN)
+                if ((header.nlmsg_type & 0xff) == NetlinkConstants.NFT_MSG_NEWGEN)
                 {
                     pending = false;
                     if (CommittedBy(messages.Slice(offset + NlmsghdrSize + NfgenmsgSize, length - NlmsghdrSize - NfgenmsgSize)) is not int task
@@ -131,30 +132,24 @@ internal sealed class NftablesEvents : IDisposable
                     pending = true;
                 }
             }
-            offset += (length + 3) & ~3;
+            offset += NetlinkConstants.Align(length);
         }
         return offset != messages.Length; // a truncated message: compare
     }
 
-    private const int NlmsghdrSize = 16;
+    private static readonly int NlmsghdrSize = Marshal.SizeOf<nlmsghdr>();
     private const int NfgenmsgSize = 4;
 
+    /// <summary>NFTA_GEN_PROC_PID of an NFT_MSG_NEWGEN's attributes (network byte order), if there.</summary>
     private static int? CommittedBy(ReadOnlySpan<byte> attributes)
     {
-        int offset = 0;
-        while (offset + 4 <= attributes.Length)
+        var reader = new NetlinkAttributeReader(attributes);
+        while (reader.MoveNext())
         {
-            ushort length = BinaryPrimitives.ReadUInt16LittleEndian(attributes[offset..]);
-            ushort type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(attributes[(offset + 2)..]) & 0x3fff);
-            if (length < 4 || offset + length > attributes.Length)
+            if (reader.Type == NetlinkConstants.NFTA_GEN_PROC_PID && reader.Payload.Length >= 4)
             {
-                return null;
+                return (int)BinaryPrimitives.ReadUInt32BigEndian(reader.Payload);
             }
-            if (type == NetlinkConstants.NFTA_GEN_PROC_PID && length >= 8)
-            {
-                return (int)BinaryPrimitives.ReadUInt32BigEndian(attributes[(offset + 4)..]);
-            }
-            offset += (length + 3) & ~3;
         }
         return null;
     }

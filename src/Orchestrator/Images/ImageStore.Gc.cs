@@ -31,7 +31,6 @@ public sealed partial class ImageStore
             // A layer still under a mounted root filesystem stays, whatever the records say.
             keepLayers.UnionWith(MountedLayers());
             // Layers being pulled right now have no record yet.
-            keepBlobs.UnionWith(_layersInFlight.Keys.Select(Hex));
             keepLayers.UnionWith(_layersInFlight.Keys.Select(Hex));
 
             foreach (string file in Directory.EnumerateFiles(BlobDir))

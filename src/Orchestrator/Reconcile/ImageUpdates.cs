@@ -37,9 +37,10 @@ public sealed class ImageUpdates(ImageStore images, StackRepository stacks, Even
     /// </summary>
     public async Task<ImageCheck?> CurrentCheckAsync(string stack, IReadOnlyCollection<string> references, CancellationToken cancellationToken = default)
     {
-        if (LastCheck(stack) is not { } check || check.Newer.Count == 0)
+        ImageCheck? check = LastCheck(stack);
+        if (check is null || check.Newer.Count == 0)
         {
-            return LastCheck(stack);
+            return check;
         }
         var still = new List<ImageUpdate>();
         foreach (ImageUpdate update in check.Newer.Where(u => references.Contains(u.Reference)))

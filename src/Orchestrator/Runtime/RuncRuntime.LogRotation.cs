@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Threading.Channels;
 
 namespace Appliance.Orchestrator.Runtime;
 
@@ -30,30 +29,15 @@ public sealed partial class RuncRuntime
     /// </summary>
     public async Task KeepRotatingLogsAsync(CancellationToken cancellationToken)
     {
-        string containers = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_options.ContainersDirectory));
-        Directory.CreateDirectory(containers);
-        Channel<string?> bundles = Channel.CreateBounded<string?>(
-            new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        using var watcher = new FileSystemWatcher(containers)
-        {
-            IncludeSubdirectories = true,
-            NotifyFilter = NotifyFilters.FileName,
-        };
-        void Seen(string path)
-        {
-            // STATE/containers/ID/ctr.log: created by conmon when the container starts (the kept link is made at once, or
-            // the first file would be lost at the first switch), then renamed over by conmon's ctr.log.tmp at each switch.
-            if (Path.GetFileName(path) == LogFileName && Path.GetDirectoryName(path) is { } bundle && Path.GetDirectoryName(bundle) == containers)
-            {
-                bundles.Writer.TryWrite(bundle);
-            }
-        }
-        watcher.Created += (_, e) => Seen(e.FullPath);
-        watcher.Renamed += (_, e) => Seen(e.FullPath);
-        watcher.Error += (_, _) => bundles.Writer.TryWrite(null);
-        watcher.EnableRaisingEvents = true;
+        string containers = ContainersRoot;
+        // STATE/containers/ID/ctr.log: created by conmon when the container starts (the kept link is made at once, or the
+        // first file would be lost at the first switch), then renamed over by conmon's ctr.log.tmp at each switch.
+        using ContainerNamesWatch watch = WatchContainerNames(path =>
+            Path.GetFileName(path) == LogFileName && Path.GetDirectoryName(path) is { } bundle && Path.GetDirectoryName(bundle) == containers
+                ? bundle
+                : null);
         KeepRotatedLogs(); // whatever rotated while nobody watched
-        await foreach (string? bundle in bundles.Reader.ReadAllAsync(cancellationToken))
+        await foreach (string? bundle in watch.Items.ReadAllAsync(cancellationToken))
         {
             if (bundle is null)
             {
