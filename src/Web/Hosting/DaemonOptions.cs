@@ -45,6 +45,9 @@ public sealed record DaemonOptions
     /// <summary>How often the state directory's free disk space is checked (an alert under 5 %).</summary>
     public TimeSpan DiskCheckInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often <see cref="IdleMemoryTrim"/> looks whether a burst of work is over and memory can go back.</summary>
+    public TimeSpan MemoryTrimInterval { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Fault injection for the crash tests (<see cref="Hosting.TestCrashPoint"/>); null outside tests.</summary>
     public TestCrashPoint? TestCrashPoint { get; init; }
 

@@ -61,6 +61,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<EventLog>();
         services.AddHostedService<AlertForwarder>();
         services.AddHostedService<DiskSpaceMonitor>();
+        services.AddHostedService<IdleMemoryTrim>();
         services.AddSingleton<StackRepository>();
         services.AddSingleton<HealthMonitor>();
         services.AddSingleton<IStackModelReader>(new StackFileModelReader(options.StateDir));
