@@ -13,8 +13,9 @@ namespace Appliance.Web.Hosting;
 /// </summary>
 public sealed partial class IdleMemoryTrim(DaemonOptions options, ILogger<IdleMemoryTrim> log) : BackgroundService
 {
-    /// <summary>Allocated since the last trim before one is worth it (a deploy allocates hundreds of MB; a health check a few KB).</summary>
-    public const long BurstBytes = 32L << 20;
+    /// <summary>Allocated since the last trim before one is worth it (a deploy allocates hundreds of MB, the daemon's start tens,
+    /// a health check a few KB).</summary>
+    public const long BurstBytes = 16L << 20;
 
     /// <summary>Allocated during the last interval under which the daemon counts as quiet.</summary>
     public const long QuietBytes = 4L << 20;
@@ -31,8 +32,8 @@ public sealed partial class IdleMemoryTrim(DaemonOptions options, ILogger<IdleMe
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        long atTrim = GC.GetTotalAllocatedBytes();
-        long atTick = atTrim;
+        long atTrim = 0; // the daemon's start is the first burst
+        long atTick = GC.GetTotalAllocatedBytes();
         using var timer = new PeriodicTimer(options.MemoryTrimInterval);
         try
         {
