@@ -49,6 +49,13 @@ internal static partial class LinuxNative
     [LibraryImport("libc", SetLastError = true)]
     public static partial int fchown(int fd, uint owner, uint group);
 
+    /// <summary>times: two struct timespec {tv_sec, tv_nsec} (access, modification), as four longs.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int futimens(int fd, ReadOnlySpan<long> times);
+
+    /// <summary>tv_nsec that leaves a time as it is.</summary>
+    public const long UTIME_OMIT = (1L << 30) - 2;
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int lsetxattr(string path, string name, ReadOnlySpan<byte> value, nuint size, int flags);
 

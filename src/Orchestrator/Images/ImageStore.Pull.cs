@@ -6,6 +6,9 @@ namespace Appliance.Orchestrator.Images;
 
 public sealed partial class ImageStore
 {
+    /// <summary>How much of a layer's download one read asks for.</summary>
+    private const int DownloadReadSize = 64 * 1024;
+
     private readonly ConcurrentDictionary<string, Lazy<Task>> _layersInFlight = new(StringComparer.Ordinal);
 
     public ImagePull StartPull(string reference, CancellationToken cancellationToken = default) =>
@@ -300,8 +303,11 @@ public sealed partial class ImageStore
             {
                 try
                 {
+                    // gunzip asks for 8 KB at a time; each read of the download costs a socket read and the idle
+                    // timer's reset, so it reads through a 64 KB buffer (not disposed: that would close `compressed`,
+                    // which is drained and checked below; the bytes it holds are already hashed and counted).
                     Stream tar = OciMediaTypes.IsGzipLayer(layer.MediaType)
-                        ? new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true)
+                        ? new GZipStream(new BufferedStream(compressed, DownloadReadSize), CompressionMode.Decompress, leaveOpen: true)
                         : compressed;
                     await using (tar)
                     await using (var uncompressed = new HashingReadStream(tar, null, null, what))

@@ -108,6 +108,29 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_KeepsContentOwnerModeAndModificationTime_OfSmallAndBigFiles()
+    {
+        // Small files are written in one write, big ones in chunks: both keep what the tar says, to the sub-second.
+        string big = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"{i:x5} ")); // 240 KB
+        DateTimeOffset time = DateTimeOffset.FromUnixTimeMilliseconds(1_234_567_890_250);
+        TarEntry small = OciLayoutBuilder.File("small", "hello", (UnixFileMode)0x1a4);
+        TarEntry large = OciLayoutBuilder.File("large", big, (UnixFileMode)0x1a0, uid: 1000, gid: 1000);
+        small.ModificationTime = time;
+        large.ModificationTime = time.AddSeconds(1);
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "times"));
+        layout.AddImage([layout.AddLayer(small, large)], tag: "times");
+        await Registry.PushAsync(layout.Directory, "times", $"{_prefix}/times");
+
+        Image image = await _store.PullAsync(Registry.Reference($"{_prefix}/times"));
+
+        string layer = image.Layers[0].Directory;
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(layer, "small")));
+        Assert.Equal(big, File.ReadAllText(Path.Combine(layer, "large")));
+        CommandResult stat = await Command.CheckAsync("stat", "-c", "%u:%g %a %.3Y", Path.Combine(layer, "small"), Path.Combine(layer, "large"));
+        Assert.Equal(["0:0 644 1234567890.250", "1000:1000 640 1234567891.250"], stat.Stdout.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Pull_ByDigest_GivesTheSameImage()
     {
         Image byTag = await _store.PullAsync(Registry.Reference(TestImages.Redis));
