@@ -47,11 +47,11 @@ internal static partial class LinuxNative
     public const int O_CLOEXEC = 0x80000;
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int fchown(int fd, uint owner, uint group);
+    public static partial int fchown(SafeHandle fd, uint owner, uint group);
 
     /// <summary>times: two struct timespec {tv_sec, tv_nsec} (access, modification), as four longs.</summary>
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int futimens(int fd, ReadOnlySpan<long> times);
+    public static partial int futimens(SafeHandle fd, ReadOnlySpan<long> times);
 
     /// <summary>tv_nsec that leaves a time as it is.</summary>
     public const long UTIME_OMIT = (1L << 30) - 2;

@@ -4,17 +4,35 @@ using Appliance.Netfilter.Linux;
 
 namespace Appliance.Orchestrator.Images;
 
-/// <summary>Checked wrappers over the libc calls the store needs (<see cref="LinuxNative"/>): throw with the operation, path and errno.</summary>
+/// <summary>
+/// Checked wrappers over the libc calls the store needs (<see cref="LinuxNative"/>): throw with the operation, path and errno.
+/// The message is only formatted when a call fails: most of these run once per file of a layer.
+/// </summary>
 internal static class NativeFiles
 {
-    public static void HardLink(string target, string path) =>
-        Check(LinuxNative.link(target, path), $"link '{path}' -> '{target}'");
+    public static void HardLink(string target, string path)
+    {
+        if (LinuxNative.link(target, path) != 0)
+        {
+            throw Failure($"link '{path}' -> '{target}'");
+        }
+    }
 
-    public static void MakeNode(string path, uint typeBits, UnixFileMode mode, uint major, uint minor) =>
-        Check(LinuxNative.mknod(path, typeBits | ((uint)mode & 0xfff), LinuxNative.MakeDev(major, minor)), $"mknod '{path}'");
+    public static void MakeNode(string path, uint typeBits, UnixFileMode mode, uint major, uint minor)
+    {
+        if (LinuxNative.mknod(path, typeBits | ((uint)mode & 0xfff), LinuxNative.MakeDev(major, minor)) != 0)
+        {
+            throw Failure($"mknod '{path}'");
+        }
+    }
 
-    public static void ChangeOwner(string path, int uid, int gid) =>
-        Check(LinuxNative.lchown(path, (uint)uid, (uint)gid), $"lchown '{path}' to {uid}:{gid}");
+    public static void ChangeOwner(string path, int uid, int gid)
+    {
+        if (LinuxNative.lchown(path, (uint)uid, (uint)gid) != 0)
+        {
+            throw Failure($"lchown '{path}' to {uid}:{gid}");
+        }
+    }
 
     /// <summary>
     /// Creates a new file (fails if it exists) with open(2) directly: none of the extra fstat,
@@ -30,14 +48,18 @@ internal static class NativeFiles
         while (fd < 0 && Marshal.GetLastPInvokeError() == 4 /* EINTR */);
         if (fd < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new ImageStorageException($"create '{path}' failed: {LinuxNative.ErrnoText(errno)}", errno);
+            throw Failure($"create '{path}'");
         }
         return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
     }
 
-    public static void ChangeOwner(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, int uid, int gid) =>
-        WithFd(handle, fd => Check(LinuxNative.fchown(fd, (uint)uid, (uint)gid), $"fchown '{path}' to {uid}:{gid}"));
+    public static void ChangeOwner(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, int uid, int gid)
+    {
+        if (LinuxNative.fchown(handle, (uint)uid, (uint)gid) != 0)
+        {
+            throw Failure($"fchown '{path}' to {uid}:{gid}");
+        }
+    }
 
     /// <summary>
     /// Sets the modification time only, with one futimens(2): File.SetLastWriteTimeUtc first stats the file to keep its
@@ -52,35 +74,28 @@ internal static class NativeFiles
             seconds--;
             rest += TimeSpan.TicksPerSecond;
         }
-        WithFd(handle, fd => Check(LinuxNative.futimens(fd, [0, LinuxNative.UTIME_OMIT, seconds, rest * 100]), $"futimens '{path}'"));
+        if (LinuxNative.futimens(handle, [0, LinuxNative.UTIME_OMIT, seconds, rest * 100]) != 0)
+        {
+            throw Failure($"futimens '{path}'");
+        }
     }
 
-    private static void WithFd(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Action<int> call)
+    public static void SetXattr(string path, string name, ReadOnlySpan<byte> value)
     {
-        bool added = false;
-        try
+        if (LinuxNative.lsetxattr(path, name, value, (nuint)value.Length, 0) != 0)
         {
-            handle.DangerousAddRef(ref added);
-            call((int)handle.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            throw Failure($"setxattr {name} on '{path}'");
         }
     }
-
-    public static void SetXattr(string path, string name, ReadOnlySpan<byte> value) =>
-        Check(LinuxNative.lsetxattr(path, name, value, (nuint)value.Length, 0), $"setxattr {name} on '{path}'");
 
     public static void SetXattr(string path, string name, string value) => SetXattr(path, name, Encoding.UTF8.GetBytes(value));
 
     public static void MountOverlay(string target, string options)
     {
-        int result = LinuxNative.mount("overlay", target, "overlay", 0, options);
-        Check(result, $"mount overlay on '{target}' ({options.Length} bytes of options)");
+        if (LinuxNative.mount("overlay", target, "overlay", 0, options) != 0)
+        {
+            throw Failure($"mount overlay on '{target}' ({options.Length} bytes of options)");
+        }
     }
 
     /// <summary>Unmounts; a busy mount is detached (lazy) instead. Not mounted is not an error.</summary>
@@ -97,18 +112,19 @@ internal static class NativeFiles
         }
         if (errno == 16 /* EBUSY */)
         {
-            Check(LinuxNative.umount2(target, LinuxNative.MNT_DETACH), $"umount (detach) '{target}'");
+            if (LinuxNative.umount2(target, LinuxNative.MNT_DETACH) != 0)
+            {
+                throw Failure($"umount (detach) '{target}'");
+            }
             return;
         }
         throw new ImageStorageException($"umount '{target}' failed: {LinuxNative.ErrnoText(errno)}", errno);
     }
 
-    private static void Check(int result, string what)
+    /// <summary>The failure of the libc call just made (its errno), naming what was done.</summary>
+    private static ImageStorageException Failure(string what)
     {
-        if (result != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new ImageStorageException($"{what} failed: {LinuxNative.ErrnoText(errno)}", errno);
-        }
+        int errno = Marshal.GetLastPInvokeError();
+        return new ImageStorageException($"{what} failed: {LinuxNative.ErrnoText(errno)}", errno);
     }
 }
