@@ -20,12 +20,12 @@ internal sealed class LayerUnpacker
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { "" };
     private readonly HashSet<string> _symlinks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _files = new(StringComparer.Ordinal);
-    private static readonly bool IsRoot = Environment.IsPrivilegedProcess;
-    /// <summary>Files up to this size are read whole and written with one synchronous write.</summary>
-    private const int SmallFile = 64 * 1024;
-    /// <summary>What open(O_CREAT) gives a new file: 0666 minus the process umask (read once); null if unknown.</summary>
-    private static readonly UnixFileMode? CreatedFileMode = ReadCreatedFileMode();
+    /// <summary>Files up to this size are read whole and written by <see cref="_writers"/>.</summary>
+    private const int SmallFileSize = 64 * 1024;
     private readonly List<(string Path, DateTimeOffset Time)> _directoryTimes = new();
+    /// <summary>Threads creating a layer's small files while it is read on (measured: 2 is ~10 % faster than none).</summary>
+    private const int Writers = 2;
+    private readonly SmallFileWriters _writers = new(Writers);
 
     public LayerUnpacker(string root, string layer)
     {
@@ -39,15 +39,37 @@ internal sealed class LayerUnpacker
     {
         Directory.CreateDirectory(_root);
         await using var reader = new TarReader(tar, leaveOpen: true);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is TarEntry entry)
+        try
         {
-            await ExtractAsync(entry, cancellationToken);
-            Entries++;
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is TarEntry entry)
+            {
+                await ExtractAsync(entry, cancellationToken);
+                Entries++;
+            }
+            await _writers.DrainAsync();
+        }
+        catch
+        {
+            await StopWritersAsync(); // before the caller deletes the directory
+            throw;
         }
         // Directory times last: creating their children changed them.
         foreach ((string path, DateTimeOffset time) in _directoryTimes)
         {
             Directory.SetLastWriteTimeUtc(path, time.UtcDateTime);
+        }
+    }
+
+    /// <summary>Lets the writers finish before the caller deletes the directory; their own error is not the first one.</summary>
+    private async Task StopWritersAsync()
+    {
+        try
+        {
+            await _writers.DrainAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageStorageException)
+        {
+            // the error being thrown is what the pull reports
         }
     }
 
@@ -83,7 +105,7 @@ internal sealed class LayerUnpacker
             }
             string whiteout = Path.Combine(parentPath, hidden);
             string hiddenRelative = parent.Length == 0 ? hidden : parent + "/" + hidden;
-            RemoveExisting(hiddenRelative, whiteout);
+            await RemoveExistingAsync(hiddenRelative, whiteout);
             NativeFiles.MakeNode(whiteout, Netfilter.Linux.LinuxNative.S_IFCHR, 0, 0, 0);
             _files.Add(hiddenRelative);
             return;
@@ -95,7 +117,7 @@ internal sealed class LayerUnpacker
             case TarEntryType.Directory:
                 if (!_directories.Contains(relative))
                 {
-                    RemoveExisting(relative, path);
+                    await RemoveExistingAsync(relative, path);
                     Directory.CreateDirectory(path);
                     _directories.Add(relative);
                 }
@@ -103,12 +125,17 @@ internal sealed class LayerUnpacker
                 _directoryTimes.Add((path, entry.ModificationTime));
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                RemoveExisting(relative, path);
-                await WriteFileAsync(path, entry, cancellationToken);
+                await RemoveExistingAsync(relative, path);
                 _files.Add(relative);
+                if (entry.Length <= SmallFileSize)
+                {
+                    await QueueSmallFileAsync(path, entry, cancellationToken);
+                    return; // its xattrs go with it
+                }
+                await WriteBigFileAsync(path, entry, cancellationToken);
                 break;
             case TarEntryType.SymbolicLink:
-                RemoveExisting(relative, path);
+                await RemoveExistingAsync(relative, path);
                 File.CreateSymbolicLink(path, entry.LinkName);
                 _symlinks.Add(relative);
                 NativeFiles.ChangeOwner(path, entry.Uid, entry.Gid);
@@ -127,13 +154,14 @@ internal sealed class LayerUnpacker
                 {
                     throw new UnsafeLayerException(_layer, entry.Name, $"hard link to '{entry.LinkName}', which comes later or not at all in this layer");
                 }
-                RemoveExisting(relative, path);
+                await RemoveExistingAsync(relative, path);
+                await _writers.DrainAsync(); // the target may still be queued
                 NativeFiles.HardLink(targetPath, path);
                 (_symlinks.Contains(target) ? _symlinks : _files).Add(relative);
                 break;
             }
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
-                RemoveExisting(relative, path);
+                await RemoveExistingAsync(relative, path);
                 uint type = entry.EntryType switch
                 {
                     TarEntryType.CharacterDevice => Netfilter.Linux.LinuxNative.S_IFCHR,
@@ -148,16 +176,30 @@ internal sealed class LayerUnpacker
             default:
                 throw new UnsafeLayerException(_layer, entry.Name, $"entry type {entry.EntryType} is not supported in a layer");
         }
-        if (entry is PaxTarEntry pax && entry.EntryType != TarEntryType.SymbolicLink)
+        if (entry.EntryType != TarEntryType.SymbolicLink)
+        {
+            foreach ((string xattr, string value) in Xattrs(entry) ?? [])
+            {
+                NativeFiles.SetXattr(path, xattr, value);
+            }
+        }
+    }
+
+    /// <summary>The entry's extended attributes (PAX <c>SCHILY.xattr.NAME</c> records), null if none.</summary>
+    private static List<KeyValuePair<string, string>>? Xattrs(TarEntry entry)
+    {
+        List<KeyValuePair<string, string>>? xattrs = null;
+        if (entry is PaxTarEntry pax)
         {
             foreach ((string key, string value) in pax.ExtendedAttributes)
             {
                 if (key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal))
                 {
-                    NativeFiles.SetXattr(path, key["SCHILY.xattr.".Length..], value);
+                    (xattrs ??= []).Add(new(key["SCHILY.xattr.".Length..], value));
                 }
             }
         }
+        return xattrs;
     }
 
     /// <summary>"./a//b/" -> "a/b"; refuses absolute names and "..".</summary>
@@ -231,8 +273,12 @@ internal sealed class LayerUnpacker
     }
 
     /// <summary>An entry replaces what an earlier entry of the same name made.</summary>
-    private void RemoveExisting(string relative, string path)
+    private async Task RemoveExistingAsync(string relative, string path)
     {
+        if (_symlinks.Contains(relative) || _directories.Contains(relative) || _files.Contains(relative))
+        {
+            await _writers.DrainAsync(); // it (or a file under it) may still be queued
+        }
         if (_symlinks.Remove(relative))
         {
             File.Delete(path);
@@ -252,39 +298,42 @@ internal sealed class LayerUnpacker
         // otherwise nothing is there: the layer's directory started empty and only we write to it
     }
 
-    /// <summary>
-    /// One regular file through its handle: create, write, then owner, mode and time by fd
-    /// (fchown, fchmod, futimens), skipping what creation already got right (root-owned, 0644).
-    /// </summary>
-    private static async Task WriteFileAsync(string path, TarEntry entry, CancellationToken cancellationToken)
+    /// <summary>Reads a small file whole and hands it to the writers.</summary>
+    private async Task QueueSmallFileAsync(string path, TarEntry entry, CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux())
+        int length = (int)entry.Length;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
         {
-            throw new PlatformNotSupportedException("image layers are unpacked on Linux only");
+            if (entry.DataStream is Stream data && length > 0)
+            {
+                await data.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken);
+            }
         }
-        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = NativeFiles.CreateNew(path, entry.Mode & (UnixFileMode)0x1ff);
-        if (entry.DataStream is Stream data && entry.Length > 0)
+        catch
         {
-            byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(entry.Length, 1 << 20));
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        await _writers.EnqueueAsync(new SmallFile(path, buffer, length, entry.Mode, entry.Uid, entry.Gid, entry.ModificationTime, Xattrs(entry)),
+            cancellationToken);
+    }
+
+    /// <summary>A big file on this thread, in chunks: the kernel's write of one chunk overlaps decompressing the next.</summary>
+    private static async Task WriteBigFileAsync(string path, TarEntry entry, CancellationToken cancellationToken)
+    {
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = SmallFileWriters.Create(path, entry.Mode);
+        if (entry.DataStream is Stream data)
+        {
+            byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
             try
             {
-                if (entry.Length <= SmallFile)
+                long offset = 0;
+                int read;
+                while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
                 {
-                    // Most files of an image: one read and one write on this thread. Handing a few KB to the thread
-                    // pool's async write costs more than the write.
-                    int length = await data.ReadAtLeastAsync(buffer.AsMemory(0, (int)entry.Length), (int)entry.Length, throwOnEndOfStream: true, cancellationToken);
-                    RandomAccess.Write(handle, buffer.AsSpan(0, length), 0);
-                }
-                else
-                {
-                    // Big files: the kernel's write of one chunk overlaps decompressing the next.
-                    long offset = 0;
-                    int read;
-                    while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
-                    {
-                        await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset, cancellationToken);
-                        offset += read;
-                    }
+                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset, cancellationToken);
+                    offset += read;
                 }
             }
             finally
@@ -292,29 +341,7 @@ internal sealed class LayerUnpacker
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-        if (entry.Uid != 0 || entry.Gid != 0 || !IsRoot)
-        {
-            NativeFiles.ChangeOwner(handle, path, entry.Uid, entry.Gid);
-        }
-        if (CreatedFileMode is not UnixFileMode created || entry.Mode != created || entry.Uid != 0 || entry.Gid != 0)
-        {
-            // after chown, which clears set-uid/set-gid bits
-            File.SetUnixFileMode(handle, entry.Mode);
-        }
-        NativeFiles.SetModificationTime(handle, path, entry.ModificationTime);
-    }
-
-    private static UnixFileMode? ReadCreatedFileMode()
-    {
-        try
-        {
-            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Umask:", StringComparison.Ordinal));
-            return line is null ? null : (UnixFileMode)(0x1b6 & ~Convert.ToInt32(line["Umask:".Length..].Trim(), 8));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
-        }
+        SmallFileWriters.SetMetadata(handle, path, entry.Mode, entry.Uid, entry.Gid, entry.ModificationTime);
     }
 
     private static void ApplyMetadata(string path, TarEntry entry)

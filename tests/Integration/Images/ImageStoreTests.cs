@@ -1,4 +1,6 @@
 using System.Formats.Tar;
+using System.Runtime.InteropServices;
+using System.Text;
 using Appliance.Orchestrator.Images;
 using Appliance.TestSupport;
 using Appliance.TestSupport.Registry;
@@ -128,6 +130,70 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
         Assert.Equal(big, File.ReadAllText(Path.Combine(layer, "large")));
         CommandResult stat = await Command.CheckAsync("stat", "-c", "%u:%g %a %.3Y", Path.Combine(layer, "small"), Path.Combine(layer, "large"));
         Assert.Equal(["0:0 644 1234567890.250", "1000:1000 640 1234567891.250"], stat.Stdout.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Pull_ManySmallFiles_KeepTarOrder_ForLinksReplacementsAndXattrs()
+    {
+        // Small files are created by writer threads while the layer is read on: whatever needs one on disk (a hard link
+        // to it, a later entry of the same name, a whiteout of it) must still see the tar's order.
+        var entries = new List<TarEntry>();
+        for (int i = 0; i < 500; i++)
+        {
+            entries.Add(OciLayoutBuilder.File($"many/f{i:000}", $"file {i}"));
+            if (i % 50 == 49)
+            {
+                entries.Add(OciLayoutBuilder.HardLink($"many/link{i:000}", $"many/f{i:000}"));
+                entries.Add(OciLayoutBuilder.File($"many/f{i - 1:000}", $"replaced {i - 1}"));
+                entries.Add(OciLayoutBuilder.File($"many/.wh.f{i - 2:000}", ""));
+            }
+        }
+        TarEntry tagged = OciLayoutBuilder.File("many/tagged", "x", xattrs: new Dictionary<string, string> { ["user.appliance"] = "kept" });
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "order"));
+        layout.AddImage([layout.AddLayer([.. entries, tagged, OciLayoutBuilder.HardLink("many/tagged-link", "many/tagged")])], tag: "order");
+        await Registry.PushAsync(layout.Directory, "order", $"{_prefix}/order");
+
+        Image image = await _store.PullAsync(Registry.Reference($"{_prefix}/order"));
+
+        string many = Path.Combine(image.Layers[0].Directory, "many");
+        for (int i = 49; i < 500; i += 50)
+        {
+            Assert.Equal($"file {i}", File.ReadAllText(Path.Combine(many, $"link{i:000}")));
+            Assert.Equal($"replaced {i - 1}", File.ReadAllText(Path.Combine(many, $"f{i - 1:000}")));
+        }
+        string[] whiteouts = [.. Enumerable.Range(0, 10).Select(k => Path.Combine(many, $"f{k * 50 + 47:000}"))];
+        CommandResult stat = await Command.CheckAsync(["stat", "-c", "%F %t:%T", .. whiteouts]);
+        Assert.All(stat.Stdout.Trim().Split('\n'), line => Assert.Equal("character special file 0:0", line));
+        Assert.Equal("file 0", File.ReadAllText(Path.Combine(many, "f000")));
+        Assert.Equal("file 499", File.ReadAllText(Path.Combine(many, "f499")));
+        Assert.Equal(500 + 10 + 2, Directory.EnumerateFileSystemEntries(many).Count());
+        byte[] value = new byte[64];
+        nint length = lgetxattr(Path.Combine(many, "tagged-link"), "user.appliance", value, value.Length);
+        Assert.Equal("kept", length < 0 ? $"lgetxattr failed: errno {Marshal.GetLastPInvokeError()}" : Encoding.UTF8.GetString(value, 0, (int)length));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint lgetxattr(string path, string name, byte[] value, nint size);
+
+    [Fact]
+    public async Task Pull_SmallFileThatCannotBeWritten_FailsNamingIt_AndKeepsNothing()
+    {
+        // The error of a writer thread ends the pull with that error, after every writer stopped.
+        var entries = Enumerable.Range(0, 200).Select(i => OciLayoutBuilder.File($"f{i:000}", $"{i}")).ToList();
+        TarEntry bad = OciLayoutBuilder.File("bad", "x", xattrs: new Dictionary<string, string> { ["nonamespace"] = "y" }); // setxattr: EOPNOTSUPP
+        entries.Insert(100, bad);
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "unwritable"));
+        OciLayoutBuilder.Blob layer = layout.AddLayer([.. entries]);
+        layout.AddImage([layer], tag: "unwritable");
+        await Registry.PushAsync(layout.Directory, "unwritable", $"{_prefix}/unwritable");
+
+        var error = await Assert.ThrowsAsync<ImageStorageException>(() => _store.PullAsync(Registry.Reference($"{_prefix}/unwritable")));
+
+        Assert.Contains("setxattr nonamespace on '", error.Message);
+        Assert.Contains("/bad'", error.Message);
+        Assert.False(Directory.Exists(_store.LayerPath(layer.Digest)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+        Assert.Empty(await _store.ListAsync());
     }
 
     [Fact]

@@ -59,9 +59,12 @@ public sealed class OciLayoutBuilder
         return blob with { DiffId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(plain)) };
     }
 
-    public static TarEntry File(string name, string content, UnixFileMode mode = (UnixFileMode)0x1a4, int uid = 0, int gid = 0)
+    /// <summary>A regular file; <paramref name="xattrs"/> become PAX <c>SCHILY.xattr.NAME</c> records.</summary>
+    public static TarEntry File(string name, string content, UnixFileMode mode = (UnixFileMode)0x1a4, int uid = 0, int gid = 0,
+        IReadOnlyDictionary<string, string>? xattrs = null)
     {
-        var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+        var entry = new PaxTarEntry(TarEntryType.RegularFile, name,
+            (xattrs ?? new Dictionary<string, string>()).ToDictionary(x => "SCHILY.xattr." + x.Key, x => x.Value))
         {
             DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
             Mode = mode,
