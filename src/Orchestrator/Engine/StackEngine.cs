@@ -91,24 +91,18 @@ public sealed partial class StackEngine
     public Task<IReadOnlyList<ServiceStatus>> PsAsync(string? stack = null, CancellationToken cancellationToken = default) =>
         PsAsync(stack, services: null, cancellationToken);
 
-    /// <summary>As above, for only <paramref name="services"/> of the stack(s) when given (each container is one `runc state`).</summary>
+    /// <summary>As above, for only <paramref name="services"/> of the stack(s) when given (all of them read with one runtime call).</summary>
     public async Task<IReadOnlyList<ServiceStatus>> PsAsync(string? stack, IReadOnlyCollection<string>? services, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<DeployedStack> stacks = stack is null
             ? DeployedStack.LoadAll(_options)
             : [DeployedStack.Load(_options, stack) ?? throw new StackNotFoundException(stack)];
-        var rows = new List<ServiceStatus>();
-        foreach (DeployedStack deployed in stacks)
-        {
-            foreach (DeployedService service in deployed.Services.Where(s => services is null || services.Contains(s.Name)))
-            {
-                ContainerState? state = await _runtime.InspectAsync(service.ContainerId, cancellationToken);
-                rows.Add(new ServiceStatus(deployed.Name, service.Name, service.ContainerId,
-                    state?.Status ?? ContainerStatus.Stopped, state?.ExitCode, service.Address, service.Image,
-                    state is { Created: var created } && created != default ? created : null));
-            }
-        }
-        return rows;
+        List<(DeployedStack Stack, DeployedService Service)> wanted = [.. stacks.SelectMany(deployed =>
+            deployed.Services.Where(s => services is null || services.Contains(s.Name)).Select(s => (deployed, s)))];
+        IReadOnlyList<ContainerState?> states = await _runtime.InspectAsync([.. wanted.Select(w => w.Service.ContainerId)], cancellationToken);
+        return [.. wanted.Select((w, i) => new ServiceStatus(w.Stack.Name, w.Service.Name, w.Service.ContainerId,
+            states[i]?.Status ?? ContainerStatus.Stopped, states[i]?.ExitCode, w.Service.Address, w.Service.Image,
+            states[i] is { Created: var created } && created != default ? created : null))];
     }
 
     /// <summary>A service's log lines; with <paramref name="follow"/>, until its container stops or cancellation.</summary>

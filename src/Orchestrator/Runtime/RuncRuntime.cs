@@ -273,13 +273,48 @@ public sealed partial class RuncRuntime : IContainerRuntime
             ThrowFor("runc state", id, result);
         }
         using JsonDocument doc = JsonDocument.Parse(result.Stdout);
-        ContainerState state = ToState(doc.RootElement);
-        if (state.Status == ContainerStatus.Stopped && state.ExitCode is null
-            && ReadPid(Path.Combine(BundleOf(id), ConmonPidFileName)) is int conmon && IsAlive(conmon))
+        return await SettledStateAsync(doc.RootElement, cancellationToken);
+    }
+
+    /// <summary>
+    /// Several containers with one `runc list` (one process, where `runc state` is one per container: the periodic
+    /// reconcile pass and a health check of a service with dependencies look at several); one alone with `runc state`.
+    /// </summary>
+    public async Task<IReadOnlyList<ContainerState?>> InspectAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count <= 1)
         {
-            // runc sees the process gone a moment before conmon has reaped it and written the exit file.
+            return ids.Count == 0 ? [] : [await InspectAsync(ids[0], cancellationToken)];
+        }
+        using JsonDocument? doc = await ListDocumentAsync(cancellationToken);
+        var byId = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (doc is { RootElement.ValueKind: JsonValueKind.Array })
+        {
+            foreach (JsonElement e in doc.RootElement.EnumerateArray())
+            {
+                byId[e.GetProperty("id").GetString()!] = e;
+            }
+        }
+        var states = new ContainerState?[ids.Count];
+        for (int i = 0; i < ids.Count; i++)
+        {
+            states[i] = byId.TryGetValue(ids[i], out JsonElement e) ? await SettledStateAsync(e, cancellationToken) : null;
+        }
+        return states;
+    }
+
+    /// <summary>
+    /// The state runc reported; for a container runc sees stopped while its conmon still runs, the state once conmon has
+    /// reaped it and written the exit file (runc sees the process gone a moment before), within 5 s.
+    /// </summary>
+    private async Task<ContainerState> SettledStateAsync(JsonElement e, CancellationToken cancellationToken)
+    {
+        ContainerState state = ToState(e);
+        if (state.Status == ContainerStatus.Stopped && state.ExitCode is null
+            && ReadPid(Path.Combine(BundleOf(state.Id), ConmonPidFileName)) is int conmon && IsAlive(conmon))
+        {
             DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while ((state = ToState(doc.RootElement)).ExitCode is null && IsAlive(conmon) && DateTime.UtcNow < deadline)
+            while ((state = ToState(e)).ExitCode is null && IsAlive(conmon) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(5, cancellationToken);
             }
@@ -289,21 +324,23 @@ public sealed partial class RuncRuntime : IContainerRuntime
 
     public async Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default)
     {
+        using JsonDocument? doc = await ListDocumentAsync(cancellationToken);
+        return doc is { RootElement.ValueKind: JsonValueKind.Array } ? doc.RootElement.EnumerateArray().Select(ToState).ToList() : [];
+    }
+
+    /// <summary>`runc list --format json`; null when the runtime's root does not exist yet (no container was ever created).</summary>
+    private async Task<JsonDocument?> ListDocumentAsync(CancellationToken cancellationToken)
+    {
         if (!Directory.Exists(_options.RuncRoot))
         {
-            return [];
+            return null;
         }
         ToolRunner.Result result = await RuncAsync(["list", "--format", "json"], cancellationToken);
         if (result.ExitCode != 0)
         {
             ThrowFor("runc list", "*", result);
         }
-        using JsonDocument doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(result.Stdout) ? "null" : result.Stdout);
-        if (doc.RootElement.ValueKind != JsonValueKind.Array)
-        {
-            return [];
-        }
-        return doc.RootElement.EnumerateArray().Select(ToState).ToList();
+        return JsonDocument.Parse(string.IsNullOrWhiteSpace(result.Stdout) ? "null" : result.Stdout);
     }
 
     private ContainerState ToState(JsonElement e)

@@ -34,7 +34,9 @@ public sealed class AdminUiBrowserTests(BrowserFixture fixture) : IClassFixture<
         await ShotAsync(page, "dashboard-empty");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/login");
+        // The URL alone: on a loaded box the sign-in page came (rendered, at /login) with no "load" event for Playwright to
+        // see within 15 s (its inputs carried the style="" of Blazor's DOM patching); the next steps wait for its fields.
+        await page.WaitForURLAsync("**/login", new() { WaitUntil = WaitUntilState.Commit });
         await page.GetByLabel("User name").FillAsync("owner");
         await page.GetByLabel("Password").FillAsync("wrong password!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

@@ -189,6 +189,30 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task InspectMany_RunningExitedAndMissing_InOrder_AsOneByOne()
+    {
+        // Several containers are read with one `runc list`: each must come back as `runc state` reports it alone.
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec running = bed.Spec("many-run", "exec sleep 600");
+        await bed.Runtime.CreateAsync(running);
+        await bed.Runtime.StartAsync(running.Id);
+        ContainerSpec exited = bed.Spec("many-exit", "exit 5");
+        await bed.RunToExitAsync(exited, Timeout);
+        string missing = running.Id + "-missing";
+
+        IReadOnlyList<ContainerState?> states = await bed.Runtime.InspectAsync([exited.Id, missing, running.Id]);
+
+        Assert.Equal(3, states.Count);
+        Assert.Equal((exited.Id, ContainerStatus.Stopped, (int?)5), (states[0]!.Id, states[0]!.Status, states[0]!.ExitCode));
+        Assert.Null(states[1]);
+        ContainerState one = (await bed.Runtime.InspectAsync(running.Id))!;
+        Assert.Equal((running.Id, ContainerStatus.Running, one.Pid, one.Created, one.Bundle),
+            (states[2]!.Id, states[2]!.Status, states[2]!.Pid, states[2]!.Created, states[2]!.Bundle));
+        Assert.Equal(one.Labels, states[2]!.Labels);
+        Assert.Empty(await bed.Runtime.InspectAsync([]));
+    }
+
+    [Fact]
     public async Task Exec_InRunningContainer_ReturnsExitCodeAndOutput()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
