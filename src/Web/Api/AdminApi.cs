@@ -24,7 +24,7 @@ public static class AdminApi
         }).WithTags("Settings");
 
         api.MapGet("/users", async (IAccountStore store, CancellationToken ct)
-            => (await store.ListAccountsAsync(ct)).Select(a => new { a.Name, a.CreatedAt })).WithTags("Users");
+            => (await store.ListAccountsAsync(ct)).Select(a => new UserListEntry(a.Name, a.CreatedAt))).WithTags("Users");
         api.MapPost("/users", async (CreateUserRequest request, AccountService accounts, CancellationToken ct) =>
         {
             string? problem = await accounts.CreateAccountAsync(request.Name, request.Password, ct);
@@ -45,7 +45,7 @@ public static class AdminApi
         api.MapPost("/settings/alerts/test", async (ClaimsPrincipal user, AlertSender alerts, CancellationToken ct) =>
             StacksApi.Outcome(await alerts.SendAsync("test", null, null, $"A test alert sent by {user.Identity?.Name ?? "a script"} over the API.", ct))).WithTags("Settings");
         api.MapGet("/tokens", async (IAccountStore store, CancellationToken ct)
-            => (await store.ListTokensAsync(ct)).Select(t => new { t.Id, t.Name, t.Owner, t.CreatedAt })).WithTags("Tokens");
+            => (await store.ListTokensAsync(ct)).Select(t => new TokenListEntry(t.Id, t.Name, t.Owner, t.CreatedAt))).WithTags("Tokens");
         api.MapPost("/tokens", async (CreateTokenRequest request, ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>
         {
             (ApiToken token, string secret) = await accounts.CreateTokenAsync(user.Identity!.Name!, request.Name ?? "", ct);

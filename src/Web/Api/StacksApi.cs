@@ -88,7 +88,7 @@ public static class StacksApi
         }).WithTags("Stacks");
         api.MapGet("/events", (string? stack, int? max, IApplianceBackend backend, CancellationToken ct)
             => backend.RecentEventsAsync(stack, Math.Clamp(max ?? 100, 1, 1000), ct)).WithTags("Stacks");
-        api.MapGet("/catalog", (StackCatalog catalog) => catalog.List().Select(e => new { e.Name, e.Title, e.Description, e.Parameters, e.DefaultHostPorts })).WithTags("Catalog");
+        api.MapGet("/catalog", (StackCatalog catalog) => catalog.List().Select(e => new CatalogListEntry(e.Name, e.Title, e.Description, e.Parameters, e.DefaultHostPorts))).WithTags("Catalog");
         api.MapPost("/catalog/{name}/install", async Task<IResult> (string name, InstallRequest request, StackCatalog catalog, IApplianceBackend backend, CancellationToken ct) =>
         {
             if (catalog.Find(name) is not { } entry)
