@@ -25,6 +25,9 @@ internal sealed class LayerUnpacker
     private readonly List<(string Path, DateTimeOffset Time)> _directoryTimes = new();
     /// <summary>Threads creating a layer's small files while it is read on (measured: 2 is ~10 % faster than none).</summary>
     private const int Writers = 2;
+    private static readonly bool IsRoot = Environment.IsPrivilegedProcess;
+    /// <summary>What open(O_CREAT) gives a new file: 0666 minus the process umask (read once); null if unknown.</summary>
+    private static readonly UnixFileMode? CreatedFileMode = ReadCreatedFileMode();
     private readonly SmallFileWriters _writers = new(Writers);
 
     public LayerUnpacker(string root, string layer)
@@ -322,7 +325,7 @@ internal sealed class LayerUnpacker
     /// <summary>A big file on this thread, in chunks: the kernel's write of one chunk overlaps decompressing the next.</summary>
     private static async Task WriteBigFileAsync(string path, TarEntry entry, CancellationToken cancellationToken)
     {
-        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = SmallFileWriters.Create(path, entry.Mode);
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = CreateFile(path, entry.Mode);
         if (entry.DataStream is Stream data)
         {
             byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -341,7 +344,7 @@ internal sealed class LayerUnpacker
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-        SmallFileWriters.SetMetadata(handle, path, entry.Mode, entry.Uid, entry.Gid, entry.ModificationTime);
+        SetFileMetadata(handle, path, entry.Mode, entry.Uid, entry.Gid, entry.ModificationTime);
     }
 
     private static void ApplyMetadata(string path, TarEntry entry)
@@ -353,5 +356,42 @@ internal sealed class LayerUnpacker
         NativeFiles.ChangeOwner(path, entry.Uid, entry.Gid);
         // after chown, which clears set-uid/set-gid bits
         File.SetUnixFileMode(path, entry.Mode);
+    }
+
+    internal static Microsoft.Win32.SafeHandles.SafeFileHandle CreateFile(string path, UnixFileMode mode) => NativeFiles.CreateNew(path, mode & (UnixFileMode)0x1ff);
+
+    /// <summary>
+    /// Owner, mode and time of a regular file by fd (fchown, fchmod, futimens), skipping what creation already got right
+    /// (root-owned, 0644).
+    /// </summary>
+    internal static void SetFileMetadata(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, UnixFileMode mode, int uid, int gid, DateTimeOffset modificationTime)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("image layers are unpacked on Linux only");
+        }
+        if (uid != 0 || gid != 0 || !IsRoot)
+        {
+            NativeFiles.ChangeOwner(handle, path, uid, gid);
+        }
+        if (CreatedFileMode is not UnixFileMode created || mode != created || uid != 0 || gid != 0)
+        {
+            // after chown, which clears set-uid/set-gid bits
+            File.SetUnixFileMode(handle, mode);
+        }
+        NativeFiles.SetModificationTime(handle, path, modificationTime);
+    }
+
+    private static UnixFileMode? ReadCreatedFileMode()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Umask:", StringComparison.Ordinal));
+            return line is null ? null : (UnixFileMode)(0x1b6 & ~Convert.ToInt32(line["Umask:".Length..].Trim(), 8));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
     }
 }

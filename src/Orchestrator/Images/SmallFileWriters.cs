@@ -26,9 +26,6 @@ internal readonly record struct SmallFile(
 internal sealed class SmallFileWriters
 {
     private const int Capacity = 64;
-    private static readonly bool IsRoot = Environment.IsPrivilegedProcess;
-    /// <summary>What open(O_CREAT) gives a new file: 0666 minus the process umask (read once); null if unknown.</summary>
-    private static readonly UnixFileMode? CreatedFileMode = ReadCreatedFileMode();
 
     private readonly int _workers;
     private Channel<SmallFile>? _queue;
@@ -116,54 +113,18 @@ internal sealed class SmallFileWriters
         }
     }
 
-    /// <summary>
-    /// One regular file through its handle: create, write, then owner, mode and time by fd
-    /// (fchown, fchmod, futimens), skipping what creation already got right (root-owned, 0644).
-    /// </summary>
+    /// <summary>One small file through its handle: create, one write, metadata (<see cref="LayerUnpacker.SetFileMetadata"/>), xattrs.</summary>
     public static void Write(SmallFile file)
     {
-        using SafeFileHandle handle = Create(file.Path, file.Mode);
+        using SafeFileHandle handle = LayerUnpacker.CreateFile(file.Path, file.Mode);
         if (file.Length > 0)
         {
             RandomAccess.Write(handle, file.Buffer.AsSpan(0, file.Length), 0);
         }
-        SetMetadata(handle, file.Path, file.Mode, file.Uid, file.Gid, file.ModificationTime);
+        LayerUnpacker.SetFileMetadata(handle, file.Path, file.Mode, file.Uid, file.Gid, file.ModificationTime);
         foreach ((string name, string value) in file.Xattrs ?? [])
         {
             NativeFiles.SetXattr(file.Path, name, value);
-        }
-    }
-
-    public static SafeFileHandle Create(string path, UnixFileMode mode) => NativeFiles.CreateNew(path, mode & (UnixFileMode)0x1ff);
-
-    public static void SetMetadata(SafeFileHandle handle, string path, UnixFileMode mode, int uid, int gid, DateTimeOffset modificationTime)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("image layers are unpacked on Linux only");
-        }
-        if (uid != 0 || gid != 0 || !IsRoot)
-        {
-            NativeFiles.ChangeOwner(handle, path, uid, gid);
-        }
-        if (CreatedFileMode is not UnixFileMode created || mode != created || uid != 0 || gid != 0)
-        {
-            // after chown, which clears set-uid/set-gid bits
-            File.SetUnixFileMode(handle, mode);
-        }
-        NativeFiles.SetModificationTime(handle, path, modificationTime);
-    }
-
-    private static UnixFileMode? ReadCreatedFileMode()
-    {
-        try
-        {
-            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Umask:", StringComparison.Ordinal));
-            return line is null ? null : (UnixFileMode)(0x1b6 & ~Convert.ToInt32(line["Umask:".Length..].Trim(), 8));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
         }
     }
 }
