@@ -13,6 +13,8 @@ internal static partial class CpuTime
 
     public static double SelfAndChildrenMilliseconds() => Milliseconds(RUSAGE_SELF) + Milliseconds(RUSAGE_CHILDREN);
 
+    public static double SelfMilliseconds() => Milliseconds(RUSAGE_SELF);
+
     private static double Milliseconds(int who)
     {
         // struct rusage on 64-bit Linux: ru_utime, ru_stime (struct timeval: seconds, microseconds), then 14 longs.

@@ -47,7 +47,7 @@ public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, 
         {
             return null;
         }
-        // Only this service and its dependencies: each container inspected costs a `runc state` process, every check.
+        // Only this service and its dependencies, every check (on runc, read from runc's files while they run: no process).
         StackObservation observed = await runtime.InspectAsync(stack, [service, .. definition.DependsOn], cancellationToken);
         ObservedService? container = observed.Services.FirstOrDefault(s => s.Service == service);
         if (container is not { State: ContainerState.Running })

@@ -13,7 +13,7 @@ public interface IStackRuntime
     Task<StackObservation> InspectAsync(string stack, CancellationToken cancellationToken = default);
 
     /// <summary>As <see cref="InspectAsync(string, CancellationToken)"/>, for only <paramref name="services"/> of the stack (a health
-    /// check looks at its service and what that depends on: on runc, each container inspected is a `runc state` process).</summary>
+    /// check looks at its service and what that depends on, at every check).</summary>
     async Task<StackObservation> InspectAsync(string stack, IReadOnlyCollection<string> services, CancellationToken cancellationToken = default)
     {
         StackObservation all = await InspectAsync(stack, cancellationToken);

@@ -1,6 +1,6 @@
 namespace Appliance.Orchestrator.Runtime;
 
-/// <summary>The observed state of a container, from <c>runc state</c> and conmon's exit file.</summary>
+/// <summary>The observed state of a container, as <c>runc state</c> reports it, and conmon's exit file.</summary>
 public sealed record ContainerState
 {
     public required string Id { get; init; }

@@ -263,6 +263,10 @@ public sealed partial class RuncRuntime : IContainerRuntime
 
     public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken = default)
     {
+        if (RunningStateFromFiles(id) is { } running)
+        {
+            return running;
+        }
         ToolRunner.Result result = await RuncAsync(["state", id], cancellationToken);
         if (result.ExitCode != 0)
         {
@@ -277,14 +281,28 @@ public sealed partial class RuncRuntime : IContainerRuntime
     }
 
     /// <summary>
-    /// Several containers with one `runc list` (one process, where `runc state` is one per container: the periodic
-    /// reconcile pass and a health check of a service with dependencies look at several); one alone with `runc state`.
+    /// Those that run from runc's files (<see cref="RunningStateFromFiles"/>, no process); the others with one `runc list`
+    /// (one process, where `runc state` is one per container: the periodic reconcile pass and a health check of a service
+    /// with dependencies look at several), or `runc state` when only one is left.
     /// </summary>
     public async Task<IReadOnlyList<ContainerState?>> InspectAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken = default)
     {
-        if (ids.Count <= 1)
+        var states = new ContainerState?[ids.Count];
+        List<int> unsure = [];
+        for (int i = 0; i < ids.Count; i++)
         {
-            return ids.Count == 0 ? [] : [await InspectAsync(ids[0], cancellationToken)];
+            if ((states[i] = RunningStateFromFiles(ids[i])) is null)
+            {
+                unsure.Add(i);
+            }
+        }
+        if (unsure.Count == 1)
+        {
+            states[unsure[0]] = await InspectAsync(ids[unsure[0]], cancellationToken);
+        }
+        if (unsure.Count <= 1)
+        {
+            return states;
         }
         using JsonDocument? doc = await ListDocumentAsync(cancellationToken);
         var byId = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -295,8 +313,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
                 byId[e.GetProperty("id").GetString()!] = e;
             }
         }
-        var states = new ContainerState?[ids.Count];
-        for (int i = 0; i < ids.Count; i++)
+        foreach (int i in unsure)
         {
             states[i] = byId.TryGetValue(ids[i], out JsonElement e) ? await SettledStateAsync(e, cancellationToken) : null;
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Appliance.Orchestrator.Runtime;
 using Appliance.TestSupport;
 
@@ -201,15 +202,87 @@ public sealed class RuncRuntimeTests
         string missing = running.Id + "-missing";
 
         IReadOnlyList<ContainerState?> states = await bed.Runtime.InspectAsync([exited.Id, missing, running.Id]);
+        var runc = await RuncStateAsync(bed, running.Id);
 
         Assert.Equal(3, states.Count);
         Assert.Equal((exited.Id, ContainerStatus.Stopped, (int?)5), (states[0]!.Id, states[0]!.Status, states[0]!.ExitCode));
         Assert.Null(states[1]);
-        ContainerState one = (await bed.Runtime.InspectAsync(running.Id))!;
-        Assert.Equal((running.Id, ContainerStatus.Running, one.Pid, one.Created, one.Bundle),
-            (states[2]!.Id, states[2]!.Status, states[2]!.Pid, states[2]!.Created, states[2]!.Bundle));
-        Assert.Equal(one.Labels, states[2]!.Labels);
+        AssertSame(runc, states[2]!);
         Assert.Empty(await bed.Runtime.InspectAsync([]));
+    }
+
+    [Fact]
+    public async Task StateFromRuncFiles_OnlyWhileRunning_AsRuncStateReportsIt()
+    {
+        // A running container's state is read from runc's own files (no process); anything else must be left to runc.
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("files", "exec sleep 600") with
+        {
+            Labels = new Dictionary<string, string> { ["appliance.stack"] = "demo", ["appliance.service"] = "a=b" },
+        };
+        string Runc(string verb) => $"{bed.Options.RuncPath} --root {bed.Options.RuncRoot} {verb} {spec.Id}";
+
+        await bed.Runtime.CreateAsync(spec);
+        ContainerState? created = bed.Runtime.RunningStateFromFiles(spec.Id);
+        await bed.Runtime.StartAsync(spec.Id);
+        ContainerState running = bed.Runtime.RunningStateFromFiles(spec.Id)!;
+        var runc = await RuncStateAsync(bed, spec.Id);
+        await Command.CheckAsync("sh", "-c", Runc("pause"));
+        ContainerState? paused = bed.Runtime.RunningStateFromFiles(spec.Id);
+        ContainerStatus? pausedByRunc = (await bed.Runtime.InspectAsync(spec.Id))?.Status;
+        await Command.CheckAsync("sh", "-c", Runc("resume"));
+        ContainerState? resumed = bed.Runtime.RunningStateFromFiles(spec.Id);
+
+        // The same state file naming the running pid with another start time: a pid reused by another process.
+        string fake = Path.Combine(bed.Options.RuncRoot, spec.Id + "-reused");
+        Directory.CreateDirectory(fake);
+        ContainerState? reused;
+        try
+        {
+            string json = await File.ReadAllTextAsync(Path.Combine(bed.Options.RuncRoot, spec.Id, "state.json"));
+            string start = JsonDocument.Parse(json).RootElement.GetProperty("init_process_start").GetRawText();
+            await File.WriteAllTextAsync(Path.Combine(fake, "state.json"), json
+                .Replace($"\"id\":\"{spec.Id}\"", $"\"id\":\"{spec.Id}-reused\"")
+                .Replace($"\"init_process_start\":{start}", $"\"init_process_start\":{ulong.Parse(start) + 1}"));
+            reused = bed.Runtime.RunningStateFromFiles(spec.Id + "-reused");
+        }
+        finally
+        {
+            Directory.Delete(fake, recursive: true);
+        }
+        await bed.Runtime.StopAsync(spec.Id, TimeSpan.FromSeconds(5));
+        ContainerState? stopped = bed.Runtime.RunningStateFromFiles(spec.Id);
+
+        Assert.Null(created);
+        AssertSame(runc, running);
+        Assert.Equal("demo", running.Labels["appliance.stack"]);
+        Assert.Equal("a=b", running.Labels["appliance.service"]);
+        Assert.Null(paused);
+        Assert.Equal(ContainerStatus.Paused, pausedByRunc);
+        Assert.NotNull(resumed);
+        Assert.Equal(running, resumed with { Labels = running.Labels });
+        Assert.Equal(running.Labels, resumed.Labels);
+        Assert.Null(reused);
+        Assert.Null(stopped);
+        Assert.Null(bed.Runtime.RunningStateFromFiles(spec.Id + "-missing"));
+    }
+
+    /// <summary>What `runc state` itself prints for the container (run here, not through the runtime), as the fields the runtime reports.</summary>
+    private static async Task<(string Status, int Pid, DateTimeOffset Created, string Bundle, Dictionary<string, string> Annotations)> RuncStateAsync(
+        RuntimeTestBed bed, string id)
+    {
+        CommandResult runc = await Command.CheckAsync(bed.Options.RuncPath, "--root", bed.Options.RuncRoot, "state", id);
+        using var doc = JsonDocument.Parse(runc.Stdout);
+        JsonElement e = doc.RootElement;
+        return (e.GetProperty("status").GetString()!, e.GetProperty("pid").GetInt32(), DateTimeOffset.Parse(e.GetProperty("created").GetString()!),
+            e.GetProperty("bundle").GetString()!,
+            e.TryGetProperty("annotations", out JsonElement a) ? a.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!) : []);
+    }
+
+    private static void AssertSame((string Status, int Pid, DateTimeOffset Created, string Bundle, Dictionary<string, string> Annotations) runc, ContainerState state)
+    {
+        Assert.Equal((runc.Status, runc.Pid, runc.Created, runc.Bundle), (state.Status.ToString().ToLowerInvariant(), state.Pid, state.Created, state.Bundle));
+        Assert.Equal(runc.Annotations, state.Labels);
     }
 
     [Fact]
