@@ -26,4 +26,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 9008, Level = LogLevel.Warning, Message = "Alert not delivered to the webhook ({Detail}): {Alert}")]
     public static partial void AlertNotDelivered(ILogger logger, string alert, string detail);
+
+    [LoggerMessage(EventId = 9009, Level = LogLevel.Error, Message = "The scheduler did not start: no health checks or scheduled actions run")]
+    public static partial void SchedulerFailed(ILogger logger, Exception exception);
 }

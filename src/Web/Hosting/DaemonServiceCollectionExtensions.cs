@@ -109,7 +109,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddTransient<HealthCheckJob>();
         services.AddTransient<ScheduledActionJob>();
         services.AddQuartz();
-        services.AddQuartzHostedService(q => q.WaitForJobsToComplete = false);
+        services.AddHostedService<SchedulerStarter>();
         services.AddHostedService<DaemonLifecycle>();
         services.AddSingleton<Ui.Backend.IApplianceBackend, DaemonBackend>(); // before AddApplianceUi, which only adds its own if none is there
         return services;

@@ -54,6 +54,12 @@ public static class UiSetup
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());
         Microsoft.AspNetCore.DataProtection.DataProtectionBuilderExtensions.SetApplicationName(services.AddDataProtection(), "appliance");
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == KeyRingWarmUp.FrameworkWarmUpType)
+            is { } frameworkWarmUp)
+        {
+            services.Remove(frameworkWarmUp);
+        }
+        services.AddHostedService<KeyRingWarmUp>();
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, DataProtectionSetup>();
 
         services.AddAuthentication("Appliance")
