@@ -54,12 +54,6 @@ public static class UiSetup
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());
         Microsoft.AspNetCore.DataProtection.DataProtectionBuilderExtensions.SetApplicationName(services.AddDataProtection(), "appliance");
-        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == KeyRingWarmUp.FrameworkWarmUpType)
-            is { } frameworkWarmUp)
-        {
-            services.Remove(frameworkWarmUp);
-        }
-        services.AddHostedService<KeyRingWarmUp>();
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, DataProtectionSetup>();
 
         services.AddAuthentication("Appliance")
@@ -119,6 +113,14 @@ public static class UiSetup
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        // Last: authentication, antiforgery and the components each add data protection again, and with it ASP.NET Core's
+        // hosted service that loads the key ring before Kestrel listens; KeyRingWarmUp loads it once the daemon serves.
+        foreach (ServiceDescriptor frameworkWarmUp in services
+            .Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == KeyRingWarmUp.FrameworkWarmUpType).ToList())
+        {
+            services.Remove(frameworkWarmUp);
+        }
+        services.AddHostedService<KeyRingWarmUp>();
         return services;
     }
 

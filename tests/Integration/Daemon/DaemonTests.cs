@@ -69,6 +69,21 @@ public sealed class DaemonTests
     }
 
     [Fact]
+    public async Task Serve_LoadsTheSignInKeyRing_SoonAfterServing_WithoutARequestNeedingIt()
+    {
+        // The key ring (sign-in cookies, antiforgery) is loaded after the daemon serves, off the start-up path, but still
+        // before anyone signs in: at the first start it is created in STATE/keys without any request that needs it.
+        await using TestBox box = await TestBox.CreateAsync();
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box);
+        string keys = Path.Combine(daemon.StateDir, "keys");
+
+        await Poll.UntilAsync(() => Task.FromResult(Directory.Exists(keys) && Directory.EnumerateFiles(keys, "key-*.xml").Any()),
+            TimeSpan.FromSeconds(15), () => $"no key in {keys} 15 s after the daemon served");
+
+        Assert.Single(Directory.EnumerateFiles(keys, "key-*.xml"));
+    }
+
+    [Fact]
     public async Task Restart_BringsStateBack_AndSigtermRecordsTheStop()
     {
         await using TestBox box = await TestBox.CreateAsync();
