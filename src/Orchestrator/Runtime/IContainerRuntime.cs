@@ -30,8 +30,8 @@ public interface IContainerRuntime
     /// <summary>The container's state, or null when there is no such container.</summary>
     Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>The states of <paramref name="ids"/>, in order (null for one that does not exist), read with one runtime call
-    /// however many they are.</summary>
+    /// <summary>The states of <paramref name="ids"/>, in order (null for one that does not exist), with at most one call into
+    /// the runtime however many they are.</summary>
     Task<IReadOnlyList<ContainerState?>> InspectAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Every container under this runtime's root.</summary>

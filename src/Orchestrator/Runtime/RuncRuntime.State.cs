@@ -10,8 +10,8 @@ public sealed partial class RuncRuntime
     /// (alive, not a zombie, the same start time, so not a reused pid), no exec fifo (started) and a thawed freezer cgroup
     /// (not paused). Null whenever it is anything else or anything is unsure (no file, a torn read, an older runc's
     /// layout): then runc answers. A health check reads its container's state at every check, and the reconcile pass
-    /// every container's, and nearly always they run: this takes a process (a few ms of the daemon's CPU and ~40 ms of
-    /// runc's) out of each.
+    /// every container's, and nearly always they run: this takes a process out of each (measured by bench
+    /// compare-health-check: 1.6-1.9 ms of the daemon's CPU and 17-22 ms of runc's, against 0.19 ms for this).
     /// </summary>
     internal ContainerState? RunningStateFromFiles(string id)
     {
@@ -79,7 +79,7 @@ public sealed partial class RuncRuntime
     }
 
     /// <summary>Field 22 of /proc/PID/stat (clock ticks after boot), what runc records as the init process's start; null
-    /// when the process is gone, a zombie or dead.</summary>
+    /// when the process is gone, a zombie or dead (so also what <see cref="IsAlive"/> asks).</summary>
     private static ulong? ProcessStartTime(int pid)
     {
         string stat;

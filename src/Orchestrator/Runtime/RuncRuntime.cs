@@ -261,12 +261,12 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
     }
 
-    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<ContainerState?> InspectAsync(string id, CancellationToken cancellationToken = default) =>
+        RunningStateFromFiles(id) ?? await RuncStateAsync(id, cancellationToken);
+
+    /// <summary>`runc state` of one container (null when runc knows none of that id), settled as <see cref="SettledStateAsync"/>.</summary>
+    private async Task<ContainerState?> RuncStateAsync(string id, CancellationToken cancellationToken)
     {
-        if (RunningStateFromFiles(id) is { } running)
-        {
-            return running;
-        }
         ToolRunner.Result result = await RuncAsync(["state", id], cancellationToken);
         if (result.ExitCode != 0)
         {
@@ -298,7 +298,7 @@ public sealed partial class RuncRuntime : IContainerRuntime
         }
         if (unsure.Count == 1)
         {
-            states[unsure[0]] = await InspectAsync(ids[unsure[0]], cancellationToken);
+            states[unsure[0]] = await RuncStateAsync(ids[unsure[0]], cancellationToken);
         }
         if (unsure.Count <= 1)
         {
@@ -430,17 +430,5 @@ public sealed partial class RuncRuntime : IContainerRuntime
     }
 
     /// <summary>Alive and not a zombie (an unreaped conmon counts as gone).</summary>
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            int close = stat.LastIndexOf(')');
-            return close > 0 && close + 2 < stat.Length && stat[close + 2] != 'Z' && stat[close + 2] != 'X';
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool IsAlive(int pid) => ProcessStartTime(pid) is not null;
 }

@@ -57,8 +57,7 @@ public sealed class RuncRuntimeTests
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         ContainerSpec spec = bed.Spec("talker", "for i in 1 2 3; do echo line$i; sleep 0.3; done; echo bye >&2");
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
 
         var lines = new List<LogLine>();
         using var cts = new CancellationTokenSource(Timeout);
@@ -82,8 +81,7 @@ public sealed class RuncRuntimeTests
         // moment conmon starts a new one.
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         Task rotating = bed.Runtime.KeepRotatingLogsAsync(stop.Token);
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
         string bundle = Path.Combine(bed.Options.ContainersDirectory, spec.Id);
 
         // A reader following from the start, as the stack page does.
@@ -195,8 +193,7 @@ public sealed class RuncRuntimeTests
         // Several containers are read with one `runc list`: each must come back as `runc state` reports it alone.
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         ContainerSpec running = bed.Spec("many-run", "exec sleep 600");
-        await bed.Runtime.CreateAsync(running);
-        await bed.Runtime.StartAsync(running.Id);
+        await bed.CreateAndStartAsync(running);
         ContainerSpec exited = bed.Spec("many-exit", "exit 5");
         await bed.RunToExitAsync(exited, Timeout);
         string missing = running.Id + "-missing";
@@ -293,8 +290,7 @@ public sealed class RuncRuntimeTests
         {
             Process = bed.Spec("exec", "exec sleep 600").Process with { Env = ["PATH=/bin", "GREETING=hello", $"{TestPrefix.EnvironmentVariable}={bed.Box.Prefix}"] },
         };
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
 
         ExecResult ok = await bed.Runtime.ExecAsync(spec.Id, ["sh", "-c", "echo $GREETING; echo oops >&2; exit 7"], Timeout);
         ExecResult slow = await bed.Runtime.ExecAsync(spec.Id, ["sleep", "30"], TimeSpan.FromMilliseconds(500));
@@ -312,8 +308,7 @@ public sealed class RuncRuntimeTests
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         ContainerSpec spec = bed.Spec("stubborn", "trap '' TERM; echo ready; while true; do sleep 1; done");
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
         await Poll.UntilAsync(async () => (await bed.LogTextAsync(spec.Id)).Contains("ready"), Timeout, () => "never ready");
 
         var watch = Stopwatch.StartNew();
@@ -330,8 +325,7 @@ public sealed class RuncRuntimeTests
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         ContainerSpec spec = bed.Spec("polite", "trap 'echo bye; exit 0' TERM; echo ready; while true; do sleep 0.1; done");
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
         await Poll.UntilAsync(async () => (await bed.LogTextAsync(spec.Id)).Contains("ready"), Timeout, () => "never ready");
 
         ContainerState stopped = await bed.Runtime.StopAsync(spec.Id, TimeSpan.FromSeconds(30));
@@ -345,8 +339,7 @@ public sealed class RuncRuntimeTests
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
         ContainerSpec spec = bed.Spec("survivor", "exec sleep 600") with { Labels = new Dictionary<string, string> { ["appliance.stack"] = "demo" } };
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
         int conmonPid = int.Parse(await File.ReadAllTextAsync(Path.Combine(bed.Options.ContainersDirectory, spec.Id, "conmon.pid")));
 
         var fresh = new RuncRuntime(bed.Options);
@@ -373,8 +366,7 @@ public sealed class RuncRuntimeTests
         {
             Mounts = [new ContainerMount(MountKind.Bind, marker, "/data")],
         };
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
         ContainerState? first = null;
         await Poll.UntilAsync(async () => (first = await bed.Runtime.InspectAsync(spec.Id))?.ExitCode is not null, Timeout, () => $"never exited: {first}");
 
@@ -398,8 +390,7 @@ public sealed class RuncRuntimeTests
             Limits = new ResourceLimits { MemoryBytes = 64 << 20, Cpus = 0.5, Pids = 64 },
             Mounts = [new ContainerMount(MountKind.Tmpfs, "", "/scratch")],
         };
-        await bed.Runtime.CreateAsync(spec);
-        await bed.Runtime.StartAsync(spec.Id);
+        await bed.CreateAndStartAsync(spec);
         ContainerState running = (await bed.Runtime.InspectAsync(spec.Id))!;
         int conmonPid = int.Parse(await File.ReadAllTextAsync(Path.Combine(bed.Options.ContainersDirectory, spec.Id, "conmon.pid")));
         string memoryLimit = await File.ReadAllTextAsync(CgroupFile(running.Pid, "memory", "memory.limit_in_bytes"));

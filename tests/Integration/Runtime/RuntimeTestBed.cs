@@ -62,11 +62,17 @@ internal sealed class RuntimeTestBed : IAsyncDisposable
         };
     }
 
-    /// <summary>Creates and starts the container and waits until it has exited; returns its state then.</summary>
-    public async Task<ContainerState> RunToExitAsync(ContainerSpec spec, TimeSpan timeout)
+    /// <summary>Creates the container and runs its process.</summary>
+    public async Task CreateAndStartAsync(ContainerSpec spec)
     {
         await Runtime.CreateAsync(spec);
         await Runtime.StartAsync(spec.Id);
+    }
+
+    /// <summary>Creates and starts the container and waits until it has exited; returns its state then.</summary>
+    public async Task<ContainerState> RunToExitAsync(ContainerSpec spec, TimeSpan timeout)
+    {
+        await CreateAndStartAsync(spec);
         ContainerState? state = null;
         await Poll.UntilAsync(async () => (state = await Runtime.InspectAsync(spec.Id))?.ExitCode is not null, timeout,
             () => $"container {spec.Id} never recorded an exit code; state {state}");
