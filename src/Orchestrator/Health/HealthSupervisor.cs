@@ -61,6 +61,12 @@ public sealed class HealthSupervisor(IStackRuntime runtime, IHealthProbe probe, 
             monitor.Started(stack, service, startedAt, hasCheck: true);
         }
         ProbeResult result = await probe.RunAsync(stack, container, spec, cancellationToken);
+        if (!_models.TryGetValue(stack, out StackModel? now) || now.Version != model.Version)
+        {
+            // The stack was updated or removed while this check of its old definition ran: the result says nothing about
+            // the new deployment (whose containers it may even have probed) and must not make it count as healthy.
+            return null;
+        }
         await monitor.RecordAsync(stack, service, spec, result, cancellationToken);
 
         DependencyHealth[] dependencies = [.. definition.DependsOn.Select(name =>

@@ -66,7 +66,7 @@ public class HealthSupervisorTests : IAsyncLifetime
     public async Task Check_InspectsOnlyTheServiceAndItsDependencies()
     {
         await TickAsync();
-        // Each container inspected is a `runc state` process on every check: postgresql's check looks at postgresql alone.
+        // Containers are inspected at every check: postgresql's check looks at postgresql alone.
         Assert.Equal(["gitlab: postgresql", "gitlab: gitlab,postgresql,redis"], _runtime.ScopedInspections);
         Assert.Equal(HealthStatus.Healthy, _supervisor.Monitor.Get("gitlab", "postgresql")!.Health.Status);
     }
@@ -148,6 +148,24 @@ public class HealthSupervisorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Check_OfTheOldDefinition_FinishingAfterAnUpdate_DoesNotCountForTheNewDeployment()
+    {
+        // An update lands while a check of version 1 runs (its probe may even reach version 2's new container): its pass
+        // must not make version 2 healthy, or a deploy whose own check never passes would be declared up.
+        var v2 = new StackModel("gitlab", 2,
+        [
+            new ServiceModel("postgresql", RestartPolicy.Parse("always"), Check with { Command = ["cat", "/tmp/missing"] }, [], Autoheal),
+        ], Array.Empty<ScheduleSpec>());
+        _probe.During = () => _supervisor.Track(v2);
+
+        AutohealDecision? decision = await _supervisor.CheckAsync("gitlab", "postgresql");
+
+        Assert.Null(decision);
+        Assert.Equal(HealthStatus.Starting, _supervisor.Monitor.Get("gitlab", "postgresql")!.Health.Status);
+        Assert.Empty(await _supervisor.Monitor.HistoryAsync("gitlab", "postgresql", 10));
+    }
+
+    [Fact]
     public async Task Watch_StreamsSnapshots_OfChanges()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -164,9 +182,15 @@ public class HealthSupervisorTests : IAsyncLifetime
 
         public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UnixEpoch;
 
-        public Task<ProbeResult> RunAsync(string stack, ObservedService container, HealthCheckSpec spec, CancellationToken cancellationToken = default) =>
-            Task.FromResult(Failing.Contains(container.Service)
+        /// <summary>Runs while a probe is under way (what happens meanwhile elsewhere in the daemon).</summary>
+        public Action? During { get; set; }
+
+        public Task<ProbeResult> RunAsync(string stack, ObservedService container, HealthCheckSpec spec, CancellationToken cancellationToken = default)
+        {
+            During?.Invoke();
+            return Task.FromResult(Failing.Contains(container.Service)
                 ? new ProbeResult(false, Clock(), TimeSpan.FromMilliseconds(5), "connection refused", 1)
                 : new ProbeResult(true, Clock(), TimeSpan.FromMilliseconds(5), "ok", 0));
+        }
     }
 }
