@@ -31,7 +31,7 @@ fi
 
 echo "==> building Appliance into $prefix"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet publish src/Web/Appliance.Web.csproj -c Release -o "$prefix" -nologo -v q
+deploy/publish.sh "$prefix"
 ln -sf "$prefix/appliance" /usr/local/bin/appliance
 install -d -m 0700 "$state"
 

@@ -24,7 +24,8 @@ namespace Appliance.Bench.Daemon;
 /// <item>15 more stacks (20 in all): start to serving after a restart (median of 3) and RSS once settled.</item>
 /// </list>
 /// APPLIANCE_BENCH_DAEMON: the daemon to run (a published `appliance`, or appliance.dll; default: this build's);
-/// APPLIANCE_BENCH_WINDOW: seconds per measurement (60).
+/// APPLIANCE_BENCH_WINDOW: seconds per measurement (60);
+/// APPLIANCE_BENCH_DAEMON_B: a second daemon: then only start-up with 20 stacks is measured, A and B in turn.
 /// </summary>
 public sealed class DaemonFootprintComparison : IComparison
 {
@@ -52,6 +53,12 @@ public sealed class DaemonFootprintComparison : IComparison
         box.OnTeardown("mounts under the box's dirs", UnmountUnderAsync(box));
         TakeDownStacksAtTeardown(box, state);
         Console.WriteLine($"daemon: {daemonPath}; window {window} s; load average {Load()}");
+
+        if (Environment.GetEnvironmentVariable("APPLIANCE_BENCH_DAEMON_B") is { Length: > 0 } daemonB)
+        {
+            await CompareStartsAsync(registry, box, daemonPath, Path.GetFullPath(daemonB), state, socket, cancellationToken);
+            return;
+        }
 
         // 1. No stacks.
         var starts = new List<double>();
@@ -151,6 +158,40 @@ public sealed class DaemonFootprintComparison : IComparison
         foreach (string row in rows)
         {
             Console.WriteLine(row);
+        }
+    }
+
+    /// <summary>
+    /// A/B of start-up alone (APPLIANCE_BENCH_DAEMON_B set): the 20 stacks of part 4 are deployed by daemon A, then A and B
+    /// restart in turn (APPLIANCE_BENCH_STARTS each, default 6), so both see the same machine and load.
+    /// </summary>
+    private static async Task CompareStartsAsync(LocalRegistry registry, TestBox box, string daemonA, string daemonB, string state, string socket,
+        CancellationToken cancellationToken)
+    {
+        int runs = int.Parse(Environment.GetEnvironmentVariable("APPLIANCE_BENCH_STARTS") ?? "6", CultureInfo.InvariantCulture);
+        Console.WriteLine($"start A/B, 20 stacks: A {daemonA}, B {daemonB}, {runs} starts each, alternating");
+        (BackgroundProcess daemon, _) = await StartAsync(box, daemonA, state, socket);
+        using (var client = new DaemonClient(socket))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", i < StackSizes.Length ? StackSizes[i] : 1, "30s"), cancellationToken);
+            }
+        }
+        var starts = new Dictionary<string, List<double>> { ["A"] = [], ["B"] = [] };
+        for (int run = 0; run < runs * 2; run++)
+        {
+            string which = run % 2 == 0 ? "A" : "B";
+            await StopAsync(daemon);
+            (daemon, double ms) = await StartAsync(box, which == "A" ? daemonA : daemonB, state, socket);
+            starts[which].Add(ms);
+            Console.WriteLine($"{which}: serving after {ms:0} ms (load {Load()})");
+        }
+        await StopAsync(daemon);
+        foreach ((string which, List<double> ms) in starts)
+        {
+            Console.WriteLine($"| start to serving, 20 stacks, daemon {which} (median of {ms.Count}) | {Median(ms):0} ms | " +
+                $"{string.Join(", ", ms.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))} |");
         }
     }
 
