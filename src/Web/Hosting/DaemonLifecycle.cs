@@ -19,17 +19,9 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IHostApplicationLifetime>() is { } lifetime && !lifetime.ApplicationStarted.IsCancellationRequested)
-        {
-            // BackgroundService runs this from the start of the hosted services: wait until the daemon serves, so that the first
-            // pass (and the event write) does not take a core from the start-up on a small box.
-            var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (lifetime.ApplicationStarted.Register(() => serving.TrySetResult()))
-            using (stoppingToken.Register(() => serving.TrySetCanceled(stoppingToken)))
-            {
-                await serving.Task;
-            }
-        }
+        // BackgroundService runs this from the start of the hosted services: wait until the daemon serves, so that the first
+        // pass (and the event write) does not take a core from the start-up, nor from the first requests, on a small box.
+        await AfterServing.WaitAsync(services.GetService<IHostApplicationLifetime>(), stoppingToken);
         await events.PublishAsync(EventKind.Daemon, null, null, "daemon started",
             $"pid {Environment.ProcessId}, version {DaemonApi.Version}, state '{options.StateDir}'", stoppingToken);
         Deployer? deployer = services.GetService<Deployer>();

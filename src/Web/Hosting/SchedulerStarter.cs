@@ -3,7 +3,7 @@ using Quartz;
 namespace Appliance.Web.Hosting;
 
 /// <summary>
-/// Builds and starts Quartz's scheduler (health checks, schedules) once the daemon serves, instead of before, as Quartz's
+/// Builds and starts Quartz's scheduler (health checks, schedules) once the daemon serves (<see cref="AfterServing"/>), instead of before, as Quartz's
 /// own hosted service does: building it costs ~100 ms of start-up (docs/performance.md, Daemon), and nothing is due before
 /// the reconcile loop has put the stacks' jobs on it. Jobs added meanwhile wait for the start; a failure to start is
 /// logged and recorded as an alert, and the daemon goes on serving.
@@ -16,7 +16,7 @@ internal sealed class SchedulerStarter(ISchedulerFactory factory, IHostApplicati
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.ApplicationStarted.Register(() => _started = Task.Run(StartSchedulerAsync, CancellationToken.None));
+        _started = Task.Run(StartSchedulerAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -24,6 +24,7 @@ internal sealed class SchedulerStarter(ISchedulerFactory factory, IHostApplicati
     {
         try
         {
+            await AfterServing.WaitAsync(lifetime, lifetime.ApplicationStopping);
             _scheduler = await factory.GetScheduler(lifetime.ApplicationStopping);
             await _scheduler.Start(lifetime.ApplicationStopping);
         }
