@@ -1,16 +1,17 @@
 namespace Appliance.Web.Hosting;
 
 /// <summary>
-/// When the daemon's background start-up work (the first reconcile pass, Quartz's scheduler, the data protection key ring)
-/// begins: <see cref="Delay"/> after the daemon serves, so that on a small box's two cores the first requests after a start
-/// (the CLI's, the browser's, a monitor's) are not queued behind it (docs/performance.md, Daemon).
+/// When the daemon's background start-up work begins: the lifecycle (its start event, the exit watch, the first reconcile
+/// pass) as soon as the daemon serves; Quartz's scheduler and the data protection key ring <see cref="Delay"/> after it, so
+/// that on a small box's two cores the first requests after a start (the CLI's, the browser's, a monitor's) are not queued
+/// behind them (docs/performance.md, Daemon).
 /// </summary>
 internal static class AfterServing
 {
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Until the host has started serving and <see cref="Delay"/> has passed; at once for a host without a lifetime.</summary>
-    public static async Task WaitAsync(IHostApplicationLifetime? lifetime, CancellationToken cancellationToken)
+    /// <summary>Until the host has started serving and <paramref name="delay"/> has passed; at once for a host without a lifetime.</summary>
+    public static async Task WaitAsync(IHostApplicationLifetime? lifetime, TimeSpan delay, CancellationToken cancellationToken)
     {
         if (lifetime is null)
         {
@@ -25,6 +26,9 @@ internal static class AfterServing
                 await serving.Task;
             }
         }
-        await Task.Delay(Delay, cancellationToken);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
     }
 }

@@ -20,8 +20,9 @@ public sealed class DaemonLifecycle(DaemonOptions options, EventLog events, ISer
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // BackgroundService runs this from the start of the hosted services: wait until the daemon serves, so that the first
-        // pass (and the event write) does not take a core from the start-up, nor from the first requests, on a small box.
-        await AfterServing.WaitAsync(services.GetService<IHostApplicationLifetime>(), stoppingToken);
+        // pass (and the event write) does not take a core from the start-up on a small box. Not later: a daemon that serves has
+        // recorded its start and watches for exits.
+        await AfterServing.WaitAsync(services.GetService<IHostApplicationLifetime>(), TimeSpan.Zero, stoppingToken);
         await events.PublishAsync(EventKind.Daemon, null, null, "daemon started",
             $"pid {Environment.ProcessId}, version {DaemonApi.Version}, state '{options.StateDir}'", stoppingToken);
         Deployer? deployer = services.GetService<Deployer>();

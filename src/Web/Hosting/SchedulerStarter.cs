@@ -24,7 +24,7 @@ internal sealed class SchedulerStarter(ISchedulerFactory factory, IHostApplicati
     {
         try
         {
-            await AfterServing.WaitAsync(lifetime, lifetime.ApplicationStopping);
+            await AfterServing.WaitAsync(lifetime, AfterServing.Delay, lifetime.ApplicationStopping);
             _scheduler = await factory.GetScheduler(lifetime.ApplicationStopping);
             await _scheduler.Start(lifetime.ApplicationStopping);
         }

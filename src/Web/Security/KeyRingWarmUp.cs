@@ -18,7 +18,7 @@ internal sealed class KeyRingWarmUp(IDataProtectionProvider provider, IHostAppli
         {
             try
             {
-                await Hosting.AfterServing.WaitAsync(lifetime, lifetime.ApplicationStopping);
+                await Hosting.AfterServing.WaitAsync(lifetime, Hosting.AfterServing.Delay, lifetime.ApplicationStopping);
                 provider.CreateProtector("Appliance.KeyRingWarmUp").Protect([1]);
             }
             catch (OperationCanceledException)
