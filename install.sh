@@ -30,7 +30,6 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 echo "==> building Appliance into $prefix"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 deploy/publish.sh "$prefix"
 ln -sf "$prefix/appliance" /usr/local/bin/appliance
 install -d -m 0700 "$state"

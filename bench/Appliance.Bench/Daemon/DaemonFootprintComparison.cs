@@ -121,14 +121,7 @@ public sealed class DaemonFootprintComparison : IComparison
         Console.WriteLine($"load average after health load: {Load()}");
 
         // 4. Twenty stacks: 15 more with one service each (checks back to 30 s), then restarts.
-        for (int i = 0; i < StackSizes.Length; i++)
-        {
-            await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", StackSizes[i], "30s"), cancellationToken);
-        }
-        for (int i = StackSizes.Length; i < 20; i++)
-        {
-            await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", 1, "30s"), cancellationToken);
-        }
+        await DeployTwentyStacksAsync(client, registry, cancellationToken);
         starts.Clear();
         for (int run = 0; run < 3; run++)
         {
@@ -173,10 +166,7 @@ public sealed class DaemonFootprintComparison : IComparison
         (BackgroundProcess daemon, _) = await StartAsync(box, daemonA, state, socket);
         using (var client = new DaemonClient(socket))
         {
-            for (int i = 0; i < 20; i++)
-            {
-                await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", i < StackSizes.Length ? StackSizes[i] : 1, "30s"), cancellationToken);
-            }
+            await DeployTwentyStacksAsync(client, registry, cancellationToken);
         }
         var starts = new Dictionary<string, List<double>> { ["A"] = [], ["B"] = [] };
         for (int run = 0; run < runs * 2; run++)
@@ -192,6 +182,16 @@ public sealed class DaemonFootprintComparison : IComparison
         {
             Console.WriteLine($"| start to serving, 20 stacks, daemon {which} (median of {ms.Count}) | {Median(ms):0} ms | " +
                 $"{string.Join(", ", ms.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))} |");
+        }
+    }
+
+    /// <summary>The 20 stacks of the start measurements (32 containers, checks every 30 s): the five of <see cref="StackSizes"/>
+    /// (deployed again when they are there) and 15 of one service.</summary>
+    private static async Task DeployTwentyStacksAsync(DaemonClient client, LocalRegistry registry, CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", i < StackSizes.Length ? StackSizes[i] : 1, "30s"), cancellationToken);
         }
     }
 

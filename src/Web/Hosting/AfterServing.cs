@@ -21,9 +21,8 @@ internal static class AfterServing
         {
             var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (lifetime.ApplicationStarted.Register(() => serving.TrySetResult()))
-            using (cancellationToken.Register(() => serving.TrySetCanceled(cancellationToken)))
             {
-                await serving.Task;
+                await serving.Task.WaitAsync(cancellationToken);
             }
         }
         if (delay > TimeSpan.Zero)
