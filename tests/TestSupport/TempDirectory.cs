@@ -15,5 +15,9 @@ public sealed class TempDirectory : IDisposable
         return new TempDirectory(path);
     }
 
-    public void Dispose() => Directory.Delete(Path, recursive: true);
+    public void Dispose()
+    {
+        Mounts.DetachUnder(Path);
+        Directory.Delete(Path, recursive: true);
+    }
 }

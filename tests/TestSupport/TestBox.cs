@@ -381,6 +381,7 @@ public sealed class TestBox : IAsyncDisposable
             {
                 if (Directory.Exists(dir))
                 {
+                    Mounts.DetachUnder(dir); // e.g. an image store's layer images
                     Directory.Delete(dir, recursive: true);
                 }
             }

@@ -62,6 +62,12 @@ internal static partial class LinuxNative
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string source, string target, string fstype, ulong flags, string data);
 
+    /// <summary>buf: a struct statfs (at most 120 bytes); its first field, f_type, is a C long.</summary>
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statfs(string path, Span<byte> buf);
+
+    public const ulong MS_RDONLY = 1;
+
     public const uint S_IFCHR = 0x2000;
     public const uint S_IFBLK = 0x6000;
     public const uint S_IFIFO = 0x1000;

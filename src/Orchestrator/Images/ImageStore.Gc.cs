@@ -42,11 +42,11 @@ public sealed partial class ImageStore
                     blobs++;
                 }
             }
-            foreach (string dir in Directory.EnumerateDirectories(LayersDir))
+            foreach (string hex in StoredLayers().ToList())
             {
-                if (!keepLayers.Contains(Path.GetFileName(dir)))
+                if (!keepLayers.Contains(hex))
                 {
-                    Directory.Delete(dir, recursive: true);
+                    DeleteLayer(hex);
                     layers++;
                 }
             }

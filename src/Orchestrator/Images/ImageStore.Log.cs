@@ -25,5 +25,9 @@ public sealed partial class ImageStore
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Mounted the root filesystem '{Path}' ({Layers} layers of {ImageId})")]
         public static partial void Mounted(ILogger logger, string path, int layers, string imageId);
+
+        [LoggerMessage(EventId = 3007, Level = LogLevel.Warning,
+            Message = "Layers are unpacked file by file: this kernel cannot mount an EROFS image from a file (Linux 6.12 or later can; pulls are faster there): {Error}")]
+        public static partial void LayersUnpacked(ILogger logger, string error);
     }
 }

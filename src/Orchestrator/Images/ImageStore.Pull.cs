@@ -81,13 +81,13 @@ public sealed partial class ImageStore
         }
         foreach (ImageLayer layer in layers)
         {
-            progress?.Report(new LayerProgress(layer.Digest, Directory.Exists(layer.Directory) ? LayerState.AlreadyPresent : LayerState.Waiting,
-                Directory.Exists(layer.Directory) ? layer.Size : 0, layer.Size));
+            bool present = IsLayerPresent(layer);
+            progress?.Report(new LayerProgress(layer.Digest, present ? LayerState.AlreadyPresent : LayerState.Waiting, present ? layer.Size : 0, layer.Size));
         }
 
         using var slots = new SemaphoreSlim(_options.MaxParallelDownloads);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        List<ImageLayer> missing = layers.Where(l => !Directory.Exists(l.Directory)).Distinct().ToList();
+        List<ImageLayer> missing = layers.Where(l => !IsLayerPresent(l)).Distinct().ToList();
         Task[] work = missing.Select(async layer =>
         {
             try
@@ -116,6 +116,10 @@ public sealed partial class ImageStore
             throw;
         }
 
+        foreach (ImageLayer layer in layers)
+        {
+            EnsureLayerMounted(layer); // readable at once, as an unpacked layer is
+        }
         await StoreBlobAsync(digest, body, cancellationToken);
         var result = new Image
         {
@@ -284,7 +288,9 @@ public sealed partial class ImageStore
     {
         await slots.WaitAsync(cancellationToken);
         string unique = Guid.NewGuid().ToString("N");
-        string tempDir = Path.Combine(TempDir, $"{Hex(layer.Digest)}.{unique}.layer");
+        bool erofs = StoresErofs();
+        // An EROFS image file, or a directory the layer is unpacked into.
+        string temp = Path.Combine(TempDir, $"{Hex(layer.Digest)}.{unique}.{(erofs ? "erofs" : "layer")}");
         string what = $"layer {layer.Digest} of {image}";
         try
         {
@@ -312,9 +318,21 @@ public sealed partial class ImageStore
                     await using (tar)
                     await using (var uncompressed = new HashingReadStream(tar, null, null, what))
                     {
-                        var unpacker = new LayerUnpacker(tempDir, what);
-                        await unpacker.UnpackAsync(uncompressed, cancellationToken);
-                        Log.LayerUnpacked(_log, layer.Digest, unpacker.Entries, uncompressed.BytesRead);
+                        int entries;
+                        if (erofs)
+                        {
+                            using var writer = new Erofs.ErofsImageWriter(temp, DateTimeOffset.UtcNow);
+                            var builder = new Erofs.ErofsLayerBuilder(writer, what);
+                            await builder.BuildAsync(uncompressed, cancellationToken);
+                            entries = builder.Entries;
+                        }
+                        else
+                        {
+                            var unpacker = new LayerUnpacker(temp, what);
+                            await unpacker.UnpackAsync(uncompressed, cancellationToken);
+                            entries = unpacker.Entries;
+                        }
+                        Log.LayerUnpacked(_log, layer.Digest, entries, uncompressed.BytesRead);
                         await uncompressed.DrainAsync(cancellationToken);
                         await compressed.DrainAsync(cancellationToken);
                         VerifyDigest(what, layer.Digest, compressed);
@@ -353,9 +371,16 @@ public sealed partial class ImageStore
             }
             try
             {
-                Directory.Move(tempDir, layer.Directory);
+                if (erofs)
+                {
+                    File.Move(temp, LayerImagePath(layer));
+                }
+                else
+                {
+                    Directory.Move(temp, layer.Directory);
+                }
             }
-            catch (IOException) when (Directory.Exists(layer.Directory))
+            catch (IOException) when (IsLayerPresent(layer))
             {
                 // another process unpacked it meanwhile: same content
             }
@@ -368,7 +393,7 @@ public sealed partial class ImageStore
         finally
         {
             slots.Release();
-            DeleteQuietly(tempDir);
+            DeleteQuietly(temp);
         }
     }
 

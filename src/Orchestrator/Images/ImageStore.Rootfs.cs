@@ -8,10 +8,14 @@ public sealed partial class ImageStore
         var rootfs = new Rootfs(containerDir, Path.Combine(containerDir, "rootfs"), Path.Combine(containerDir, "upper"), Path.Combine(containerDir, "work"));
         foreach (ImageLayer layer in image.Layers)
         {
-            if (!Directory.Exists(layer.Directory))
+            if (!IsLayerPresent(layer))
             {
                 throw new ImageStorageException($"layer {layer.Digest} of image {image.Id} is not in the store ({layer.Directory}); pull {image.References.FirstOrDefault() ?? image.Id} again");
             }
+        }
+        foreach (ImageLayer layer in image.Layers)
+        {
+            EnsureLayerMounted(layer);
         }
         Directory.CreateDirectory(rootfs.Path);
         Directory.CreateDirectory(rootfs.UpperDir);

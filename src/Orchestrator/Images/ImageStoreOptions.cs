@@ -21,6 +21,22 @@ public sealed record ImageStoreOptions
     /// <summary>Where pulls, garbage collections and mounts are logged; nowhere when null.</summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 
+    /// <summary>How pulled layers are stored: <see cref="LayerFormat.Auto"/> picks EROFS images when the kernel can mount them.</summary>
+    public LayerFormat LayerFormat { get; init; } = LayerFormat.Auto;
+
     /// <summary>Platform to pick from an image index; the host's ("linux/amd64", "linux/arm64/v8") when null.</summary>
     public string? Platform { get; init; }
+}
+
+/// <summary>How the store keeps a pulled layer.</summary>
+public enum LayerFormat
+{
+    /// <summary>An EROFS image when the kernel mounts one from a file (Linux 6.12+), else unpacked.</summary>
+    Auto,
+
+    /// <summary>One read-only EROFS image file per layer, mounted as the overlay's lower dir.</summary>
+    Erofs,
+
+    /// <summary>Unpacked into a directory, file by file.</summary>
+    Directory,
 }

@@ -189,7 +189,7 @@ internal sealed class LayerUnpacker
     }
 
     /// <summary>The entry's extended attributes (PAX <c>SCHILY.xattr.NAME</c> records), null if none.</summary>
-    private static List<KeyValuePair<string, string>>? Xattrs(TarEntry entry)
+    internal static List<KeyValuePair<string, string>>? Xattrs(TarEntry entry)
     {
         List<KeyValuePair<string, string>>? xattrs = null;
         if (entry is PaxTarEntry pax)
@@ -205,16 +205,18 @@ internal sealed class LayerUnpacker
         return xattrs;
     }
 
-    /// <summary>"./a//b/" -> "a/b"; refuses absolute names and "..".</summary>
-    private string Normalize(string name, string entryName)
+    private string Normalize(string name, string entryName) => Normalize(_layer, name, entryName);
+
+    /// <summary>"./a//b/" -> "a/b"; refuses absolute names and ".." (<paramref name="layer"/> names the layer in the error).</summary>
+    internal static string Normalize(string layer, string name, string entryName)
     {
         if (name.Contains('\0'))
         {
-            throw new UnsafeLayerException(_layer, entryName, "the name contains a NUL byte");
+            throw new UnsafeLayerException(layer, entryName, "the name contains a NUL byte");
         }
         if (name.StartsWith('/'))
         {
-            throw new UnsafeLayerException(_layer, entryName, "absolute paths are not allowed in a layer (it would write outside its directory)");
+            throw new UnsafeLayerException(layer, entryName, "absolute paths are not allowed in a layer (it would write outside its directory)");
         }
         var parts = new List<string>();
         foreach (string part in name.Split('/', StringSplitOptions.RemoveEmptyEntries))
@@ -225,7 +227,7 @@ internal sealed class LayerUnpacker
             }
             if (part == "..")
             {
-                throw new UnsafeLayerException(_layer, entryName, "'..' would climb out of the layer's directory");
+                throw new UnsafeLayerException(layer, entryName, "'..' would climb out of the layer's directory");
             }
             parts.Add(part);
         }

@@ -98,6 +98,27 @@ internal static class NativeFiles
         }
     }
 
+    /// <summary>Mounts an EROFS image file read-only (the kernel reads the file itself: Linux 6.12 and later).</summary>
+    public static void MountErofs(string image, string target)
+    {
+        if (LinuxNative.mount(image, target, "erofs", LinuxNative.MS_RDONLY, "") != 0)
+        {
+            throw Failure($"mount erofs '{image}' on '{target}'");
+        }
+    }
+
+    /// <summary>The magic number of the file system <paramref name="path"/> is on (statfs f_type).</summary>
+    public static long FileSystemType(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (LinuxNative.statfs(path, buffer) != 0)
+        {
+            throw Failure($"statfs '{path}'");
+        }
+        return IntPtr.Size == 8 ? MemoryMarshal.Read<long>(buffer) & 0xffffffffL
+            : MemoryMarshal.Read<uint>(buffer);
+    }
+
     /// <summary>Unmounts; a busy mount is detached (lazy) instead. Not mounted is not an error.</summary>
     public static void Unmount(string target)
     {

@@ -30,6 +30,10 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
     private ImageStore NewStore(HttpMessageHandler? handler = null, RegistryCredentialStore? credentials = null, string? platform = null) =>
         new(new ImageStoreOptions { Root = Path.Combine(Dir, "store"), HttpHandler = handler, Credentials = credentials, Platform = platform });
 
+    /// <summary>A second store in the test's directory that unpacks layers file by file, as on a kernel without file-backed EROFS.</summary>
+    private ImageStore NewUnpackingStore() =>
+        new(new ImageStoreOptions { Root = Path.Combine(Dir, "unpacking-store"), LayerFormat = LayerFormat.Directory });
+
     public async Task DisposeAsync()
     {
         var failures = new List<string>();
@@ -56,6 +60,7 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
                 failures.Add(e.Message);
             }
         }
+        Mounts.DetachUnder(Dir); // the stores' layer images
         Directory.Delete(Dir, recursive: true);
         Assert.Empty(failures);
     }
@@ -187,13 +192,88 @@ public sealed class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
         layout.AddImage([layer], tag: "unwritable");
         await Registry.PushAsync(layout.Directory, "unwritable", $"{_prefix}/unwritable");
 
-        var error = await Assert.ThrowsAsync<ImageStorageException>(() => _store.PullAsync(Registry.Reference($"{_prefix}/unwritable")));
+        using ImageStore unpacking = NewUnpackingStore();
+        foreach (ImageStore store in new[] { unpacking, _store })
+        {
+            var error = await Assert.ThrowsAsync<ImageStorageException>(() => store.PullAsync(Registry.Reference($"{_prefix}/unwritable")));
 
-        Assert.Contains("setxattr nonamespace on '", error.Message);
-        Assert.Contains("/bad'", error.Message);
-        Assert.False(Directory.Exists(_store.LayerPath(layer.Digest)));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
-        Assert.Empty(await _store.ListAsync());
+            Assert.Contains("setxattr nonamespace on '", error.Message);
+            Assert.Contains("/bad'", error.Message);
+            Assert.False(Directory.Exists(store.LayerPath(layer.Digest)));
+            Assert.False(File.Exists(store.LayerPath(layer.Digest) + ".erofs"));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store.Root, "tmp")));
+            Assert.Empty(await store.ListAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Pull_StoresEachLayerAsOneErofsImage_ThatTheKernelMountsWithEverythingTheTarSaid()
+    {
+        var time = new DateTimeOffset(2021, 3, 4, 5, 6, 7, TimeSpan.Zero).AddTicks(1234567);
+        var entries = new List<TarEntry> { OciLayoutBuilder.Dir("big") };
+        // 400 long names: the directory takes several blocks, searched block by block by the kernel.
+        for (int i = 0; i < 400; i++)
+        {
+            entries.Add(OciLayoutBuilder.File($"big/{new string('n', 40)}{i:000}", $"{i}"));
+        }
+        string longTarget = string.Join('/', Enumerable.Repeat(new string('t', 60), 50)); // 3,049 bytes: in a data block
+        TarEntry owned = OciLayoutBuilder.File("etc/owned", "secret", (UnixFileMode)0xde8 /* 06750 */, uid: 1000, gid: 2000,
+            xattrs: new Dictionary<string, string> { ["user.note"] = "kept", ["trusted.overlay.x"] = "y" });
+        owned.ModificationTime = time;
+        string large = new('L', 300_000);
+        entries.AddRange([
+            owned,
+            OciLayoutBuilder.File("data/large", large),
+            OciLayoutBuilder.HardLink("data/again", "data/large"),
+            OciLayoutBuilder.Symlink("short", "etc/owned"),
+            OciLayoutBuilder.Symlink("long", longTarget),
+            new PaxTarEntry(TarEntryType.Fifo, "run/pipe") { Mode = (UnixFileMode)0x180 },
+            new PaxTarEntry(TarEntryType.CharacterDevice, "dev/null") { Mode = (UnixFileMode)0x1b6, DeviceMajor = 1, DeviceMinor = 3 },
+        ]);
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "erofs"));
+        OciLayoutBuilder.Blob blob = layout.AddLayer([.. entries]);
+        layout.AddImage([blob], tag: "erofs");
+        await Registry.PushAsync(layout.Directory, "erofs", $"{_prefix}/erofs");
+
+        Image image = await _store.PullAsync(Registry.Reference($"{_prefix}/erofs"));
+
+        string layer = image.Layers[0].Directory;
+        Assert.True(File.Exists(layer + ".erofs"));
+        Assert.Contains((await File.ReadAllLinesAsync("/proc/self/mountinfo")), l => l.Split(' ')[4] == layer && l.Contains(" - erofs ", StringComparison.Ordinal));
+        (await Command.CheckAsync("fsck.erofs", layer + ".erofs")).EnsureSuccess();
+        Assert.Equal(400, Directory.GetFiles(Path.Combine(layer, "big")).Length);
+        Assert.Equal("123", File.ReadAllText(Path.Combine(layer, "big", $"{new string('n', 40)}123")));
+        Assert.Equal(large, File.ReadAllText(Path.Combine(layer, "data/again")));
+        CommandResult stat = await Command.CheckAsync("stat", "-c", "%u:%g %a %.7Y %h %i %F",
+            Path.Combine(layer, "etc/owned"), Path.Combine(layer, "data/large"), Path.Combine(layer, "data/again"),
+            Path.Combine(layer, "run/pipe"), Path.Combine(layer, "dev/null"));
+        string[] lines = stat.Stdout.Trim().Split('\n');
+        Assert.Equal($"1000:2000 6750 {time.ToUnixTimeSeconds()}.1234567 1", string.Join(' ', lines[0].Split(' ')[..4]));
+        Assert.Equal(lines[1].Split(' ')[4], lines[2].Split(' ')[4]); // one inode
+        Assert.Equal("2", lines[1].Split(' ')[3]);
+        Assert.EndsWith("fifo", lines[3]);
+        Assert.EndsWith("character special file", lines[4]);
+        Assert.Equal("1:3", (await Command.CheckAsync("stat", "-c", "%Hr:%Lr", Path.Combine(layer, "dev/null"))).Stdout.Trim());
+        Assert.Equal("etc/owned", new FileInfo(Path.Combine(layer, "short")).LinkTarget);
+        Assert.Equal(longTarget, new FileInfo(Path.Combine(layer, "long")).LinkTarget);
+        Assert.Equal("kept", (await Command.CheckAsync("getfattr", "--only-values", "-n", "user.note", Path.Combine(layer, "etc/owned"))).Stdout);
+
+        // After a reboot nothing is mounted: a root filesystem mounts the layer again.
+        Mounts.DetachUnder(layer);
+        Assert.False(File.Exists(Path.Combine(layer, "etc/owned")));
+        string container = Path.Combine(Dir, "erofs-container");
+        _rootfs.Add(container);
+        Rootfs rootfs = await _store.CreateRootfsAsync(image, container);
+        Assert.Equal("secret", File.ReadAllText(Path.Combine(rootfs.Path, "etc/owned")));
+
+        // Garbage collection unmounts and deletes the image (the root filesystem goes first).
+        await _store.RemoveRootfsAsync(container);
+        _rootfs.Remove(container);
+        await _store.RemoveAsync(image.References[0]);
+        await _store.CollectGarbageAsync();
+        Assert.False(File.Exists(layer + ".erofs"));
+        Assert.False(Directory.Exists(layer));
+        Assert.DoesNotContain((await File.ReadAllLinesAsync("/proc/self/mountinfo")), l => l.Split(' ')[4] == layer);
     }
 
     [Fact]
