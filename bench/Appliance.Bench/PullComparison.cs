@@ -121,6 +121,7 @@ public sealed class PullComparison : IComparison
             {
                 await RemovePodmanStorageAsync(root);
             }
+            Mounts.DetachUnder(work); // the stores' layer images
             Directory.Delete(work, recursive: true);
         }
     }
