@@ -30,9 +30,20 @@ public sealed partial class ImageStore
         lock (_mountLock)
         {
             Directory.CreateDirectory(layer.Directory);
-            if (NativeFiles.FileSystemType(layer.Directory) != ErofsMagic)
+            if (NativeFiles.FileSystemType(layer.Directory) == ErofsMagic)
+            {
+                return;
+            }
+            try
             {
                 NativeFiles.MountErofs(image, layer.Directory);
+            }
+            catch (ImageStorageException e) when (e.Errno is 22 /* EINVAL */ or 117 /* EUCLEAN: corrupted */ or 5 /* EIO */)
+            {
+                // A damaged image (say, cut short by a power loss) would stay "present" for ever: it goes, so a pull fetches it again.
+                Directory.Delete(layer.Directory);
+                File.Delete(image);
+                throw new ImageStorageException($"layer {layer.Digest} was damaged and has been removed from the store ({e.Message})", e.Errno, e);
             }
         }
     }

@@ -79,6 +79,17 @@ public sealed partial class ImageStore
             }
             layers.Add(new ImageLayer(layer.Digest, diffIds[i], layer.Size, layer.MediaType, LayerPath(layer.Digest)));
         }
+        foreach (ImageLayer layer in layers.Where(IsLayerPresent))
+        {
+            try
+            {
+                EnsureLayerMounted(layer);
+            }
+            catch (ImageStorageException e) when (!IsLayerPresent(layer))
+            {
+                Log.PullFailed(_log, image.ToString(), e.Message + "; downloading it again"); // a damaged image was removed
+            }
+        }
         foreach (ImageLayer layer in layers)
         {
             bool present = IsLayerPresent(layer);

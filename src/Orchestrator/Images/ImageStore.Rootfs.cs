@@ -15,7 +15,14 @@ public sealed partial class ImageStore
         }
         foreach (ImageLayer layer in image.Layers)
         {
-            EnsureLayerMounted(layer);
+            try
+            {
+                EnsureLayerMounted(layer);
+            }
+            catch (ImageStorageException e)
+            {
+                throw new ImageStorageException($"image {image.Id}: {e.Message}; pull {image.References.FirstOrDefault() ?? image.Id} again", e.Errno, e);
+            }
         }
         Directory.CreateDirectory(rootfs.Path);
         Directory.CreateDirectory(rootfs.UpperDir);
