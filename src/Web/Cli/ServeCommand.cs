@@ -135,14 +135,22 @@ internal static class ServeCommand
                 kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
             }
         });
+        int shared = builder.Services.Count;
         builder.Services.AddApplianceDaemon(options);
-        builder.Services.AddApplianceUi();
+        builder.Services.AddApplianceUiCore();
+        ServiceDescriptor[] daemonServices = [.. builder.Services.Skip(shared)];
         WebApplication app = builder.Build();
         _ = app.Services.GetRequiredService<IStateStore>();
 
+        // The daemon answers the CLI (its API over the unix socket) and /api/health itself; every other request, and
+        // any over TCP, goes to the web UI, built when the first one comes (LazyUi).
+        var ui = new LazyUi(app.Services, daemonServices);
+        app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui.HandleAsync(context));
         app.UseUnixSocketIdentity();
-        app.MapApplianceUi();
+        app.UseRouting();
         app.MapDaemonApi();
+        app.UseEndpoints(_ => { });
+        app.Run(ui.HandleAsync);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -160,6 +168,7 @@ internal static class ServeCommand
         }
         finally
         {
+            await ui.StopUiAsync(CancellationToken.None);
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync(); // also closes the state store (a singleton)
             File.Delete(options.SocketPath);

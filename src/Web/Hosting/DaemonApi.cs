@@ -25,10 +25,13 @@ public static partial class DaemonApi
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
     private static partial Regex StackName();
 
+    /// <summary>Answered by the daemon itself, anonymously, over TCP too.</summary>
+    public const string HealthPath = "/api/health";
+
     public static WebApplication MapDaemonApi(this WebApplication app)
     {
         DaemonOptions options = app.Services.GetRequiredService<DaemonOptions>();
-        app.MapGet("/api/health", () => Results.Json(new HealthResponse("ok", Version, (DateTimeOffset.UtcNow - options.StartedAt).TotalSeconds)))
+        app.MapGet(HealthPath, () => Results.Json(new HealthResponse("ok", Version, (DateTimeOffset.UtcNow - options.StartedAt).TotalSeconds)))
             .AllowAnonymous();
 
         RouteGroupBuilder api = app.MapGroup("/api/daemon").AddEndpointFilter(UnixSocketIdentity.RequireCaller);

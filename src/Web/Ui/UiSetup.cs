@@ -25,7 +25,15 @@ public static class UiSetup
     /// A daemon with an engine registers its <see cref="IApplianceBackend"/> and <see cref="IStackValidator"/>
     /// before calling this; otherwise the UI shows that no engine is connected.
     /// </summary>
-    public static IServiceCollection AddApplianceUi(this IServiceCollection services)
+    public static IServiceCollection AddApplianceUi(this IServiceCollection services) => services.AddApplianceUiCore().AddApplianceUiWeb();
+
+    /// <summary>
+    /// The part of the UI that lives as long as the daemon, whether or not anyone opens a page: its options, the
+    /// accounts and the setup gate (whose token is announced at start), the catalog, alerts, disk space and the Kestrel
+    /// listeners (HTTPS with its certificate). <c>appliance serve</c> registers only this with the daemon and builds the
+    /// rest (<see cref="AddApplianceUiWeb"/>) on the first request for it (Hosting/LazyUi).
+    /// </summary>
+    public static IServiceCollection AddApplianceUiCore(this IServiceCollection services)
     {
         services.AddOptions<UiOptions>().BindConfiguration(UiOptions.Section).Configure<IServiceProvider>((ui, sp) =>
         {
@@ -52,6 +60,16 @@ public static class UiSetup
         services.AddSingleton<Storage.DiskSpace>();
         services.AddHostedService<SetupAnnouncer>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
+        return services;
+    }
+
+    /// <summary>
+    /// The pages, the REST API's security and what they need: authentication (cookie or API token), authorization,
+    /// antiforgery, data protection and its key ring, Blazor's interactive server components, OpenAPI. Needs
+    /// <see cref="AddApplianceUiCore"/>'s services in the same container (or forwarded into it).
+    /// </summary>
+    public static IServiceCollection AddApplianceUiWeb(this IServiceCollection services)
+    {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());
         Microsoft.AspNetCore.DataProtection.DataProtectionBuilderExtensions.SetApplicationName(services.AddDataProtection(), "appliance");
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, DataProtectionSetup>();

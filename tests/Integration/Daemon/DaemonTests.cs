@@ -69,17 +69,29 @@ public sealed class DaemonTests
     }
 
     [Fact]
-    public async Task Serve_LoadsTheSignInKeyRing_SoonAfterServing_WithoutARequestNeedingIt()
+    public async Task Serve_BuildsTheWebUi_OnItsFirstRequest_NotForTheCliOrHealth()
     {
-        // The key ring (sign-in cookies, antiforgery) is loaded after the daemon serves, off the start-up path, but still
-        // before anyone signs in: at the first start it is created in STATE/keys without any request that needs it.
+        // The UI (pages, sign-in, antiforgery, the key ring, Blazor) costs ~26 MB and ~250 ms of start-up: a daemon only the
+        // CLI talks to never builds it. The first request for it does, and the key ring is created then (in STATE/keys).
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess daemon = await DaemonProcess.StartAsync(box);
         string keys = Path.Combine(daemon.StateDir, "keys");
+        bool UiLoaded() => File.ReadAllText($"/proc/{daemon.Process.Id}/maps").Contains("Microsoft.AspNetCore.Components.Server.dll", StringComparison.Ordinal);
+        using (DaemonClient client = daemon.Client())
+        {
+            await client.GetAsync<DaemonStatusResponse>("api/daemon/status");
+        }
+        Assert.Contains("\"status\":\"ok\"", (await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "5", $"http://{TestBox.NasLanAddress}:8080/api/health")).Stdout);
+        Assert.False(UiLoaded(), "the UI was built for the CLI or a health check");
+        Assert.False(Directory.Exists(keys) && Directory.EnumerateFiles(keys).Any(), "the key ring was made without the UI");
 
+        CommandResult login = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "20", "-w", "\n%{http_code}", $"http://{TestBox.NasLanAddress}:8080/login");
+
+        Assert.EndsWith("\n200", login.Stdout);
+        Assert.Contains("<form", login.Stdout);
+        Assert.True(UiLoaded());
         await Poll.UntilAsync(() => Task.FromResult(Directory.Exists(keys) && Directory.EnumerateFiles(keys, "key-*.xml").Any()),
-            TimeSpan.FromSeconds(15), () => $"no key in {keys} 15 s after the daemon served");
-
+            TimeSpan.FromSeconds(15), () => $"no key in {keys} 15 s after the UI's first page");
         Assert.Single(Directory.EnumerateFiles(keys, "key-*.xml"));
     }
 
