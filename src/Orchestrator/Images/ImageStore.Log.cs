@@ -29,5 +29,8 @@ public sealed partial class ImageStore
         [LoggerMessage(EventId = 3007, Level = LogLevel.Warning,
             Message = "Layers are unpacked file by file: this kernel cannot mount an EROFS image from a file (Linux 6.12 or later can; pulls are faster there): {Error}")]
         public static partial void LayersUnpacked(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Pulling '{Reference}': {Error}; downloading it again")]
+        public static partial void LayerDamaged(ILogger logger, string reference, string error);
     }
 }

@@ -87,7 +87,7 @@ public sealed partial class ImageStore
             }
             catch (ImageStorageException e) when (!IsLayerPresent(layer))
             {
-                Log.PullFailed(_log, image.ToString(), e.Message + "; downloading it again"); // a damaged image was removed
+                Log.LayerDamaged(_log, image.ToString(), e.Message); // the damaged image was removed
             }
         }
         foreach (ImageLayer layer in layers)

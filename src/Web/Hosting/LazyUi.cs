@@ -32,9 +32,6 @@ internal sealed class LazyUi : IServer
         _shared = shared;
     }
 
-    /// <summary>Whether the UI has been built (a request needed it).</summary>
-    public bool Built => _app is { IsCompletedSuccessfully: true };
-
     /// <summary>Serves one request of the daemon's Kestrel through the UI, building it first if no request did yet.</summary>
     public async Task HandleAsync(HttpContext context)
     {
