@@ -17,7 +17,7 @@ namespace Appliance.Bench.Engine;
 /// and --runroot) creating a network and running the same three images in it, one `podman run -d`
 /// after another as podman-compose does. Both put their bridge in the same test box namespace
 /// (podman's netavark writes its iptables rules there, never in the machine's own). Teardown
-/// between rounds is not timed.
+/// between rounds is not timed. APPLIANCE_BENCH_LAYER_FORMAT=Directory|Erofs sets the image store's layer format (Auto).
 /// </summary>
 public sealed class StackUpComparison : IComparison
 {
@@ -32,7 +32,8 @@ public sealed class StackUpComparison : IComparison
         await using TestBox box = await TestBox.CreateAsync(cancellationToken: cancellationToken);
         string[] images = [registry.Reference(TestImages.Redis), registry.Reference(TestImages.Postgresql), registry.Reference(TestImages.GitlabProbe)];
         string state = Path.Combine(box.TempDir, "appliance");
-        using var store = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images") });
+        LayerFormat format = Enum.Parse<LayerFormat>(Environment.GetEnvironmentVariable("APPLIANCE_BENCH_LAYER_FORMAT") ?? nameof(LayerFormat.Auto));
+        using var store = new ImageStore(new ImageStoreOptions { Root = Path.Combine(state, "images"), LayerFormat = format });
         using var network = new NetworkManager(box.Nas.Namespace);
         var runtime = new RuncRuntime(new RuntimeOptions { StateDirectory = state, RunDirectory = box.RunDir, ToolEnvironment = box.Environment });
         var engine = new StackEngine(new EngineOptions
