@@ -190,7 +190,9 @@ internal sealed class ErofsImageWriter : IDisposable
             int size = InodeSize + XattrSize(node) + InlineSize(node);
             if (size > BlockSize)
             {
-                throw new InvalidOperationException("an inode with its inline content must fit in one block");
+                // Inline content is kept small enough by construction; only extended attributes can be this big.
+                throw new ImageStorageException($"an entry's extended attributes take {XattrSize(node)} bytes: more than a layer image " +
+                    $"holds per file ({BlockSize - InodeSize} bytes)");
             }
             if (offset % BlockSize + size > BlockSize)
             {
