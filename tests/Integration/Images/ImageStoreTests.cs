@@ -212,6 +212,26 @@ public class ImageStoreTests(RegistryFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_XattrTooBigToStore_FailsNamingTheFile_AndKeepsNothing()
+    {
+        // 70,000 bytes: over what setxattr(2) takes at all (64 KiB), and what an EROFS inode's block holds (4 KB).
+        TarEntry big = OciLayoutBuilder.File("big", "x", xattrs: new Dictionary<string, string> { ["user.big"] = new('v', 70_000) });
+        var layout = new OciLayoutBuilder(Path.Combine(Dir, "bigxattr"));
+        OciLayoutBuilder.Blob layer = layout.AddLayer(OciLayoutBuilder.File("before", "1"), big);
+        layout.AddImage([layer], tag: "bigxattr");
+        await Registry.PushAsync(layout.Directory, "bigxattr", $"{_prefix}/bigxattr");
+
+        var error = await Assert.ThrowsAsync<ImageStorageException>(() => _store.PullAsync(Registry.Reference($"{_prefix}/bigxattr")));
+
+        Assert.Contains("setxattr user.big on '", error.Message);
+        Assert.Contains("/big'", error.Message);
+        Assert.False(IsLayerStored(layer.Digest));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+    }
+
+    private bool IsLayerStored(string digest) => Directory.Exists(_store.LayerPath(digest)) || File.Exists(_store.LayerPath(digest) + ".erofs");
+
+    [Fact]
     public async Task Pull_KeepsEverythingTheTarSaid_InAnErofsImageTheKernelMounts_OrUnpacked()
     {
         var time = new DateTimeOffset(2021, 3, 4, 5, 6, 7, TimeSpan.Zero).AddTicks(1234567);

@@ -192,7 +192,7 @@ internal sealed class ErofsImageWriter : IDisposable
             {
                 // Inline content is kept small enough by construction; only extended attributes can be this big.
                 throw new ImageStorageException($"an entry's extended attributes take {XattrSize(node)} bytes: more than a layer image " +
-                    $"holds per file ({BlockSize - InodeSize} bytes)");
+                    $"holds per file ({MaxXattrSize} bytes)");
             }
             if (offset % BlockSize + size > BlockSize)
             {
@@ -263,8 +263,11 @@ internal sealed class ErofsImageWriter : IDisposable
 
     private static int InlineSize(ErofsNode node) => node.Inline is null ? 0 : (int)node.Size;
 
+    /// <summary>Bytes of extended attributes an inode can hold: they share its block with the inode itself.</summary>
+    public const int MaxXattrSize = BlockSize - InodeSize;
+
     /// <summary>The inline xattr area: a 12-byte header, then per xattr its 4-byte entry head, name and value, 4-aligned.</summary>
-    private static int XattrSize(ErofsNode node)
+    internal static int XattrSize(ErofsNode node)
     {
         if (node.Xattrs is not { Count: > 0 } xattrs)
         {

@@ -192,6 +192,11 @@ internal sealed class ErofsLayerBuilder
                 throw new ImageStorageException($"setxattr {xattr} on '/{path.TrimStart('/')}': not a namespace a layer can hold (user., trusted., security., POSIX ACLs)");
             }
             node.SetXattr(xattr, Encoding.UTF8.GetBytes(value));
+            if (ErofsImageWriter.XattrSize(node) > ErofsImageWriter.MaxXattrSize)
+            {
+                throw new ImageStorageException($"setxattr {xattr} on '/{path.TrimStart('/')}': the file's extended attributes take " +
+                    $"{ErofsImageWriter.XattrSize(node)} bytes, more than a layer image holds per file ({ErofsImageWriter.MaxXattrSize})");
+            }
         }
     }
 
