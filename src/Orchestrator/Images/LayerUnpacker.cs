@@ -12,8 +12,8 @@ namespace Appliance.Orchestrator.Images;
 /// </summary>
 internal sealed class LayerUnpacker
 {
-    private const string WhiteoutPrefix = ".wh.";
-    private const string OpaqueMarker = ".wh..wh..opq";
+    internal const string WhiteoutPrefix = ".wh.";
+    internal const string OpaqueMarker = ".wh..wh..opq";
 
     private readonly string _root;
     private readonly string _layer;

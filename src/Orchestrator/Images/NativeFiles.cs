@@ -67,17 +67,18 @@ internal static class NativeFiles
     /// </summary>
     public static void SetModificationTime(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, DateTimeOffset time)
     {
-        long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
-        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long rest);
-        if (rest < 0)
-        {
-            seconds--;
-            rest += TimeSpan.TicksPerSecond;
-        }
-        if (LinuxNative.futimens(handle, [0, LinuxNative.UTIME_OMIT, seconds, rest * 100]) != 0)
+        (long seconds, long nanoseconds) = UnixTime(time);
+        if (LinuxNative.futimens(handle, [0, LinuxNative.UTIME_OMIT, seconds, nanoseconds]) != 0)
         {
             throw Failure($"futimens '{path}'");
         }
+    }
+
+    /// <summary>A time as a struct timespec: seconds since 1970 and nanoseconds (0-999,999,999, also before 1970).</summary>
+    public static (long Seconds, long Nanoseconds) UnixTime(DateTimeOffset time)
+    {
+        long seconds = Math.DivRem(time.UtcTicks - DateTime.UnixEpoch.Ticks, TimeSpan.TicksPerSecond, out long rest);
+        return rest < 0 ? (seconds - 1, (rest + TimeSpan.TicksPerSecond) * 100) : (seconds, rest * 100);
     }
 
     public static void SetXattr(string path, string name, ReadOnlySpan<byte> value)

@@ -13,9 +13,6 @@ namespace Appliance.Orchestrator.Images.Erofs;
 /// </summary>
 internal sealed class ErofsLayerBuilder
 {
-    private const string WhiteoutPrefix = ".wh.";
-    private const string OpaqueMarker = ".wh..wh..opq";
-
     private readonly ErofsImageWriter _image;
     private readonly string _layer;
 
@@ -57,14 +54,14 @@ internal sealed class ErofsLayerBuilder
         ErofsNode parent = Directory(slash < 0 ? "" : relative[..slash], entry.Name, create: true)!;
         Dictionary<string, ErofsNode> children = parent.Children!;
 
-        if (name == OpaqueMarker)
+        if (name == LayerUnpacker.OpaqueMarker)
         {
             parent.SetXattr("trusted.overlay.opaque", "y"u8.ToArray());
             return;
         }
-        if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        if (name.StartsWith(LayerUnpacker.WhiteoutPrefix, StringComparison.Ordinal))
         {
-            string hidden = name[WhiteoutPrefix.Length..];
+            string hidden = name[LayerUnpacker.WhiteoutPrefix.Length..];
             if (hidden.Length == 0 || hidden is "." or "..")
             {
                 throw new UnsafeLayerException(_layer, entry.Name, "a whiteout must name a file");

@@ -57,15 +57,9 @@ internal sealed class ErofsNode
 
     public void SetModificationTime(DateTimeOffset time)
     {
-        long ticks = time.UtcTicks - DateTime.UnixEpoch.Ticks;
-        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long rest);
-        if (rest < 0)
-        {
-            seconds--;
-            rest += TimeSpan.TicksPerSecond;
-        }
+        (long seconds, long nanoseconds) = NativeFiles.UnixTime(time);
         ModificationSeconds = seconds;
-        ModificationNanoseconds = (uint)(rest * 100);
+        ModificationNanoseconds = (uint)nanoseconds;
     }
 
     public void SetXattr(string name, byte[] value)
