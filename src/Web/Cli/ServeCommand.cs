@@ -138,13 +138,13 @@ internal static class ServeCommand
         int shared = builder.Services.Count;
         builder.Services.AddApplianceDaemon(options);
         builder.Services.AddApplianceUiCore();
-        ServiceDescriptor[] daemonServices = [.. builder.Services.Skip(shared)];
+        ServiceDescriptor[] registrations = [.. builder.Services];
         WebApplication app = builder.Build();
         _ = app.Services.GetRequiredService<IStateStore>();
 
         // The daemon answers the CLI (its API over the unix socket) and /api/health itself; every other request, and
         // any over TCP, goes to the web UI, built when the first one comes (LazyUi).
-        var ui = new LazyUi(app.Services, daemonServices);
+        var ui = new LazyUi(app.Services, registrations, shared);
         app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui.HandleAsync(context));
         app.UseUnixSocketIdentity();
         app.UseRouting();

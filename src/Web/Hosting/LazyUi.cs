@@ -18,18 +18,21 @@ namespace Appliance.Web.Hosting;
 internal sealed class LazyUi : IServer
 {
     private readonly IServiceProvider _daemon;
-    private readonly IReadOnlyList<ServiceDescriptor> _shared;
+    private readonly IReadOnlyList<ServiceDescriptor> _registrations;
+    private readonly int _firstShared;
     private readonly Lock _lock = new();
     private Task<WebApplication>? _app;
     private Func<IFeatureCollection, Task>? _process;
     private IServiceScopeFactory? _scopes;
 
     /// <param name="daemon">The daemon's services.</param>
-    /// <param name="shared">What the daemon registered for itself and the UI's core (forwarded into the UI's container).</param>
-    public LazyUi(IServiceProvider daemon, IReadOnlyList<ServiceDescriptor> shared)
+    /// <param name="registrations">Every registration of the daemon's container, in order.</param>
+    /// <param name="firstShared">Where the daemon's own and the UI's core registrations start (forwarded into the UI's container).</param>
+    public LazyUi(IServiceProvider daemon, IReadOnlyList<ServiceDescriptor> registrations, int firstShared)
     {
         _daemon = daemon;
-        _shared = shared;
+        _registrations = registrations;
+        _firstShared = firstShared;
     }
 
     /// <summary>Serves one request of the daemon's Kestrel through the UI, building it first if no request did yet.</summary>
@@ -55,12 +58,14 @@ internal sealed class LazyUi : IServer
         builder.Configuration.AddConfiguration(_daemon.GetRequiredService<IConfiguration>());
         builder.Services.Replace(ServiceDescriptor.Singleton(_daemon.GetRequiredService<ILoggerFactory>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IServer>(this));
-        foreach (IGrouping<(Type Type, object? Key), ServiceDescriptor> registrations in _shared
-            .Where(d => d.ServiceType != typeof(IHostedService) && !d.ServiceType.ContainsGenericParameters
-                && d.ServiceType != typeof(IConfigureOptions<KestrelServerOptions>))
-            .GroupBy(d => (d.ServiceType, d.ServiceKey)))
+        for (int i = _firstShared; i < _registrations.Count; i++)
         {
-            Forward(builder.Services, registrations.Key.Type, registrations.Key.Key, registrations.ToList());
+            ServiceDescriptor registration = _registrations[i];
+            if (registration.ServiceType != typeof(IHostedService) && !registration.ServiceType.ContainsGenericParameters
+                && registration.ServiceType != typeof(IConfigureOptions<KestrelServerOptions>))
+            {
+                builder.Services.Add(Forward(registration, i));
+            }
         }
         builder.Services.AddApplianceUiWeb();
         WebApplication app = builder.Build();
@@ -77,21 +82,19 @@ internal sealed class LazyUi : IServer
     /// there, from the forwarded singletons. The UI's container is never disposed: it would dispose the daemon's
     /// singletons it was handed (the daemon disposes them, after the UI stopped).
     /// </summary>
-    private void Forward(IServiceCollection services, Type type, object? key, List<ServiceDescriptor> registrations)
+    private ServiceDescriptor Forward(ServiceDescriptor registration, int at)
     {
-        for (int i = 0; i < registrations.Count; i++)
+        if (registration.Lifetime != ServiceLifetime.Singleton)
         {
-            ServiceDescriptor registration = registrations[i];
-            if (registration.Lifetime != ServiceLifetime.Singleton)
-            {
-                services.Add(registration);
-                continue;
-            }
-            int index = i;
-            services.Add(key is null
-                ? ServiceDescriptor.Singleton(type, _ => _daemon.GetServices(type).ElementAt(index)!)
-                : ServiceDescriptor.KeyedSingleton(type, key, (_, _) => _daemon.GetKeyedServices(type, key).ElementAt(index)!));
+            return registration;
         }
+        // The daemon resolves several registrations of one type in registration order; the host's own ones come first.
+        Type type = registration.ServiceType;
+        object? key = registration.ServiceKey;
+        int index = Enumerable.Range(0, at).Count(i => _registrations[i].ServiceType == type && Equals(_registrations[i].ServiceKey, key));
+        return key is null
+            ? ServiceDescriptor.Singleton(type, _ => _daemon.GetServices(type).ElementAt(index)!)
+            : ServiceDescriptor.KeyedSingleton(type, key, (_, _) => _daemon.GetKeyedServices(type, key).ElementAt(index)!);
     }
 
     /// <summary>Stops the UI if it was built (its circuits and hosted services); the daemon's services are the daemon's to dispose.</summary>
