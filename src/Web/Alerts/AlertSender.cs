@@ -24,10 +24,10 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
-    {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
+    // Made at the first alert: most daemons never send one, and System.Net.Http costs ~1 MB resident once loaded (a field
+    // of type HttpClient, even a Lazy one, loads it with this class).
+    private Webhook? _webhook;
+    private object? _webhookLock;
 
     private string SettingsPath => Path.Combine(options.Value.StateDir, "alerts.json");
 
@@ -89,7 +89,7 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
         {
             // A plain body with its length (not chunked): small webhook receivers often read only Content-Length.
             using var body = new StringContent(JsonSerializer.Serialize(payload, Json), System.Text.Encoding.UTF8, "application/json");
-            using HttpResponseMessage response = await _http.PostAsync(url, body, cancellationToken);
+            using HttpResponseMessage response = await LazyInitializer.EnsureInitialized(ref _webhook, ref _webhookLock, () => new Webhook()).Http.PostAsync(url, body, cancellationToken);
             delivery = new AlertDelivery(time.GetUtcNow(), response.IsSuccessStatusCode,
                 $"{(int)response.StatusCode} {response.ReasonPhrase}".Trim());
         }
@@ -103,5 +103,13 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
             : OperationResult.Fail($"Not delivered: the webhook at {new Uri(url).GetLeftPart(UriPartial.Authority)} answered {delivery.Detail}.");
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _webhook?.Http.Dispose();
+
+    private sealed class Webhook
+    {
+        public HttpClient Http { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+    }
 }

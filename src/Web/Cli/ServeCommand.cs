@@ -103,7 +103,13 @@ internal static class ServeCommand
             ? await NamespacedTcpListener.OpenAsync(ns, IPAddress.Parse(options.ListenAddress), options.Port, cancellationToken)
             : null;
 
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // The daemon is configured by its command line; the appsettings.json the builder looks for beside the program is read
+        // once, not watched (a watcher is a thread and an inotify instance for the daemon's life, ~0.7 MB).
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
             .AddFilter("Quartz", LogLevel.Warning)
             // "No XML encryptor configured" at every start: the key ring is in STATE/keys, in the root-only (0700) state dir,
