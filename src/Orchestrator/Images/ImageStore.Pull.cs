@@ -36,13 +36,13 @@ public sealed partial class ImageStore
     private async Task<(Image Image, int Downloaded, long Bytes)> PullCoreAsync(ImageReference image, IProgress<LayerProgress>? progress,
         CancellationToken cancellationToken)
     {
-        (byte[] body, string mediaType, string digest) = await _registry.GetManifestAsync(image, image.ManifestReference, cancellationToken);
+        (byte[] body, string mediaType, string digest) = await Registry.GetManifestAsync(image, image.ManifestReference, cancellationToken);
         OciManifestOrIndex manifest = ParseManifest(body, image);
         string kind = Kind(mediaType, manifest);
         if (OciMediaTypes.IsIndex(kind))
         {
             OciDescriptor chosen = ChoosePlatform(image, manifest);
-            (body, mediaType, digest) = await _registry.GetManifestAsync(image, chosen.Digest, cancellationToken);
+            (body, mediaType, digest) = await Registry.GetManifestAsync(image, chosen.Digest, cancellationToken);
             manifest = ParseManifest(body, image);
             kind = Kind(mediaType, manifest);
             if (!OciMediaTypes.IsManifest(kind))
@@ -241,7 +241,7 @@ public sealed partial class ImageStore
         {
             throw new RegistryException($"image {image}: the {what} blob {descriptor.Digest} claims {descriptor.Size} bytes; more than 16 MiB is refused");
         }
-        using HttpResponseMessage response = await _registry.GetBlobAsync(image, descriptor.Digest, cancellationToken);
+        using HttpResponseMessage response = await Registry.GetBlobAsync(image, descriptor.Digest, cancellationToken);
         await using Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var buffer = new MemoryStream();
         await using (var hashing = new HashingReadStream(body, buffer, descriptor.Size, $"{what} {descriptor.Digest} of {image}"))
@@ -307,7 +307,7 @@ public sealed partial class ImageStore
         {
             progress?.Report(new LayerProgress(layer.Digest, LayerState.Downloading, 0, layer.Size));
             long lastReported = 0;
-            using HttpResponseMessage response = await _registry.GetBlobAsync(image, layer.Digest, cancellationToken);
+            using HttpResponseMessage response = await Registry.GetBlobAsync(image, layer.Digest, cancellationToken);
             await using Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
             await using (var compressed = new HashingReadStream(body, null, layer.Size, what, done =>
             {

@@ -10,7 +10,7 @@ public sealed partial class ImageStore
     public async Task<string> RemoteManifestDigestAsync(string reference, CancellationToken cancellationToken = default)
     {
         ImageReference image = ImageReference.Parse(reference);
-        (byte[] body, string mediaType, string digest) = await _registry.GetManifestAsync(image, image.ManifestReference, cancellationToken);
+        (byte[] body, string mediaType, string digest) = await Registry.GetManifestAsync(image, image.ManifestReference, cancellationToken);
         OciManifestOrIndex manifest = ParseManifest(body, image);
         return OciMediaTypes.IsIndex(Kind(mediaType, manifest)) ? ChoosePlatform(image, manifest).Digest : digest;
     }

@@ -16,8 +16,9 @@ public sealed partial class ImageStore : IImageStore, IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly ImageStoreOptions _options;
-    private readonly HttpClient _http;
-    private readonly RegistryClient _registry;
+    // Made at the first pull or update check: a daemon whose images are all pulled never loads System.Net.Http (~1 MB resident).
+    private RegistryConnection? _connection;
+    private object? _connectionLock;
     private readonly SemaphoreSlim _metadata = new(1, 1);
     private readonly Microsoft.Extensions.Logging.ILogger _log;
 
@@ -28,27 +29,21 @@ public sealed partial class ImageStore : IImageStore, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxParallelDownloads is {options.MaxParallelDownloads}; it must be 1 or more");
         }
-        _options = options with { Root = Path.GetFullPath(options.Root) };
+        // Not `options with { Root = ... }`: a record's copy loads the types of all its fields, System.Net.Http's handler too.
+        _options = options;
+        Root = Path.GetFullPath(options.Root);
         _log = options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         Platform = options.Platform ?? HostPlatform();
         foreach (string dir in new[] { BlobDir, LayersDir, ImagesDir, TempDir })
         {
             Directory.CreateDirectory(dir);
         }
-        _http = new HttpClient(options.HttpHandler ?? new SocketsHttpHandler
-        {
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = TimeSpan.FromSeconds(30),
-        }, disposeHandler: options.HttpHandler is null)
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("appliance/1.0");
-        _registry = new RegistryClient(_http, registry => options.Credentials?.Find(registry));
     }
 
-    public string Root => _options.Root;
+    public string Root { get; }
+
+    private RegistryClient Registry =>
+        LazyInitializer.EnsureInitialized(ref _connection, ref _connectionLock, () => new RegistryConnection(_options)).Client;
 
     /// <summary>"linux/amd64": what an image index is searched for.</summary>
     public string Platform { get; }
@@ -189,7 +184,32 @@ public sealed partial class ImageStore : IImageStore, IDisposable
 
     public void Dispose()
     {
-        _http.Dispose();
+        _connection?.Dispose();
         _metadata.Dispose();
+    }
+
+    /// <summary>The HTTP client (with the options' handler, if any) and the registry protocol over it.</summary>
+    private sealed class RegistryConnection : IDisposable
+    {
+        private readonly HttpClient _http;
+
+        public RegistryConnection(ImageStoreOptions options)
+        {
+            _http = new HttpClient(options.HttpHandler ?? new SocketsHttpHandler
+            {
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+            }, disposeHandler: options.HttpHandler is null)
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            _http.DefaultRequestHeaders.UserAgent.ParseAdd("appliance/1.0");
+            Client = new RegistryClient(_http, registry => options.Credentials?.Find(registry));
+        }
+
+        public RegistryClient Client { get; }
+
+        public void Dispose() => _http.Dispose();
     }
 }

@@ -104,7 +104,7 @@ internal static class ServeCommand
             : null;
 
         // The daemon is configured by its command line; the appsettings.json the builder looks for beside the program is read
-        // once, not watched (a watcher is a thread and an inotify instance for the daemon's life, ~0.7 MB).
+        // once, not watched for the daemon's whole life (0.7 MB less resident with --engine none, where nothing else watches files).
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
