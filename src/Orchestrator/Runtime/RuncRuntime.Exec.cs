@@ -13,7 +13,8 @@ public sealed partial class RuncRuntime
         {
             throw new ContainerNotFoundException(id);
         }
-        string pidFile = Path.Combine(bundle, $"exec-{Guid.NewGuid():N}.pid");
+        Directory.CreateDirectory(_options.ExecDirectory);
+        string pidFile = Path.Combine(_options.ExecDirectory, $"{id}-{Guid.NewGuid():N}.pid");
         try
         {
             ToolRunner.Result result = await ToolRunner.RunAsync(_options.RuncPath,

@@ -24,4 +24,9 @@ public sealed record RuntimeOptions
     public string ContainersDirectory => Path.Combine(StateDirectory, "containers");
 
     public string SocketDirectory => Path.Combine(RunDirectory, "conmon");
+
+    /// <summary>Where <c>runc exec</c> leaves the pid of the command it runs (volatile, and outside the containers dir that
+    /// the daemon watches for logs and exits: a health check every second would otherwise wake both watches 2-3 times and
+    /// write to the state disk).</summary>
+    public string ExecDirectory => Path.Combine(RunDirectory, "exec");
 }

@@ -304,6 +304,39 @@ public sealed class RuncRuntimeTests
     }
 
     [Fact]
+    public async Task Exec_LeavesTheContainersDirAlone_AndItsPidFileIsGone()
+    {
+        // The daemon watches the containers dir (logs, exits) with inotify: an exec health check every second must not wake
+        // those watches or write to the state disk. runc's pid file of the command lives in the run dir and is deleted.
+        await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
+        ContainerSpec spec = bed.Spec("quiet", "exec sleep 600");
+        await bed.CreateAndStartAsync(spec);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watcher = new FileSystemWatcher(bed.Options.ContainersDirectory)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite,
+        };
+        watcher.Created += (_, e) => seen.Enqueue(e.FullPath);
+        watcher.Changed += (_, e) => seen.Enqueue(e.FullPath);
+        watcher.Deleted += (_, e) => seen.Enqueue(e.FullPath);
+        watcher.Renamed += (_, e) => seen.Enqueue(e.FullPath);
+        watcher.EnableRaisingEvents = true;
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await bed.Runtime.ExecAsync(spec.Id, ["true"], Timeout)).ExitCode);
+        }
+        // Events arrive in order: once this one is seen, any the execs caused were seen before it.
+        string sentinel = Path.Combine(bed.Options.ContainersDirectory, "sentinel");
+        await File.WriteAllTextAsync(sentinel, "");
+        await Poll.UntilAsync(() => Task.FromResult(seen.Contains(sentinel)), Timeout, () => "the watch never saw the sentinel");
+
+        Assert.Equal([sentinel], seen.Distinct());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(bed.Options.ExecDirectory));
+    }
+
+    [Fact]
     public async Task Stop_ProcessIgnoringSigterm_IsKilledAfterGracePeriod()
     {
         await using RuntimeTestBed bed = await RuntimeTestBed.CreateAsync();
