@@ -75,7 +75,8 @@ public sealed class HealthMonitor(IStateStore store, EventLog events, TimeProvid
         HealthState health = HealthTracker.Apply(old.Health, result, spec);
         ServiceHealthSnapshot updated = old with { Health = health, Updated = result.Time };
         _snapshots[(stack, service)] = updated;
-        await store.WriteAsync(async (tx, ct) =>
+        // A check's row is not worth a flush of the state disk at every check (the status changes are events, written durably).
+        await store.WriteWithoutFsyncAsync(async (tx, ct) =>
         {
             using SqliteCommand insert = tx.Connection!.CreateCommand();
             insert.Transaction = tx;

@@ -18,6 +18,14 @@ public interface IStateStore
     /// If <paramref name="work"/> throws, nothing of it is kept.</summary>
     Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="WriteAsync{T}"/>, for rows nobody acknowledged and a power cut costs nothing of worth (a health check's
+    /// result): committed without waiting for the disk (<c>synchronous=NORMAL</c> for this commit; WAL keeps it atomic and
+    /// consistent, a crash of the daemon loses nothing, and the next durable commit flushes it too). A check every few
+    /// seconds then does not flush the state disk each time.
+    /// </summary>
+    Task<T> WriteWithoutFsyncAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default);
+
     /// <summary>Runs <paramref name="work"/> on a read-only connection of its own.</summary>
     Task<T> ReadAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default);
 }

@@ -15,6 +15,8 @@ public sealed class SqliteStateStore : IStateStore, IAsyncDisposable
     private readonly SemaphoreSlim _writerLock = new(1, 1);
     private readonly SqliteConnection _writer;
     private readonly string _readConnectionString;
+    private SqliteCommand? _synchronousNormal;
+    private SqliteCommand? _synchronousFull;
 
     private SqliteStateStore(string path, SqliteConnection writer, string readConnectionString)
     {
@@ -67,20 +69,51 @@ public sealed class SqliteStateStore : IStateStore, IAsyncDisposable
         return new SqliteStateStore(path, writer, readCs);
     }
 
-    public async Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    public Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default) =>
+        WriteAsync(work, fsync: true, cancellationToken);
+
+    public Task<T> WriteWithoutFsyncAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default) =>
+        WriteAsync(work, fsync: false, cancellationToken);
+
+    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, bool fsync, CancellationToken cancellationToken)
     {
         await _writerLock.WaitAsync(cancellationToken);
         try
         {
-            using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
-            T result = await work(transaction, cancellationToken);
-            transaction.Commit();
-            return result;
+            if (!fsync)
+            {
+                Pragma(ref _synchronousNormal, "PRAGMA synchronous=NORMAL");
+            }
+            try
+            {
+                using SqliteTransaction transaction = _writer.BeginTransaction(deferred: false);
+                T result = await work(transaction, cancellationToken);
+                transaction.Commit();
+                return result;
+            }
+            finally
+            {
+                if (!fsync)
+                {
+                    Pragma(ref _synchronousFull, "PRAGMA synchronous=FULL");
+                }
+            }
         }
         finally
         {
             _writerLock.Release();
         }
+    }
+
+    /// <summary>Runs a pragma on the writer (under its lock), the command kept prepared for the next time.</summary>
+    private void Pragma(ref SqliteCommand? command, string sql)
+    {
+        if (command is null)
+        {
+            command = _writer.CreateCommand();
+            command.CommandText = sql;
+        }
+        command.ExecuteNonQuery();
     }
 
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
@@ -118,6 +151,8 @@ public sealed class SqliteStateStore : IStateStore, IAsyncDisposable
         await _writerLock.WaitAsync();
         try
         {
+            _synchronousNormal?.Dispose();
+            _synchronousFull?.Dispose();
             await _writer.DisposeAsync();
         }
         finally

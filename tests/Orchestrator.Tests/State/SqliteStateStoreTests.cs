@@ -36,6 +36,44 @@ public class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteWithoutFsync_CommitsWithSynchronousNormal_ThenTheWriterIsFullAgain_AlsoWhenTheWorkThrows()
+    {
+        await using SqliteStateStore store = await SqliteStateStore.OpenAsync(_dir.Path,
+            [new StateMigration("test", 1, "checks", "CREATE TABLE checks (n INTEGER)")]);
+        static async Task<string> SynchronousAsync(SqliteTransaction tx)
+        {
+            using SqliteCommand command = tx.Connection!.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = "PRAGMA synchronous";
+            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+        static async Task InsertAsync(SqliteTransaction tx)
+        {
+            using SqliteCommand insert = tx.Connection!.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO checks VALUES (1)";
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        string during = await store.WriteWithoutFsyncAsync(async (tx, _) =>
+        {
+            await InsertAsync(tx);
+            return await SynchronousAsync(tx);
+        });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteWithoutFsyncAsync<int>(async (tx, _) =>
+        {
+            await InsertAsync(tx);
+            throw new InvalidOperationException("boom");
+        }));
+        string durable = await store.WriteAsync(async (tx, _) => await SynchronousAsync(tx));
+
+        Assert.Equal("1", during); // NORMAL
+        Assert.Equal("2", durable); // FULL
+        Assert.Equal("2", await store.PragmaAsync("synchronous"));
+        Assert.Equal(1, await CountAsync(store, "SELECT COUNT(*) FROM checks"));
+    }
+
+    [Fact]
     public async Task Open_AppliesMigrationsOnce_InOrder_PerModule()
     {
         StateMigration[] web =
