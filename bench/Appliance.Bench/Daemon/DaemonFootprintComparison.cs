@@ -56,7 +56,14 @@ public sealed class DaemonFootprintComparison : IComparison
 
         if (Environment.GetEnvironmentVariable("APPLIANCE_BENCH_DAEMON_B") is { Length: > 0 } daemonB)
         {
-            await CompareStartsAsync(registry, box, daemonPath, Path.GetFullPath(daemonB), state, socket, cancellationToken);
+            if (Environment.GetEnvironmentVariable("APPLIANCE_BENCH_AB") == "checks")
+            {
+                await CompareChecksAsync(registry, box, daemonPath, Path.GetFullPath(daemonB), state, socket, window, cancellationToken);
+            }
+            else
+            {
+                await CompareStartsAsync(registry, box, daemonPath, Path.GetFullPath(daemonB), state, socket, cancellationToken);
+            }
             return;
         }
 
@@ -182,6 +189,52 @@ public sealed class DaemonFootprintComparison : IComparison
         {
             Console.WriteLine($"| start to serving, 20 stacks, daemon {which} (median of {ms.Count}) | {Median(ms):0} ms | " +
                 $"{string.Join(", ", ms.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))} |");
+        }
+    }
+
+    /// <summary>
+    /// A/B of the check load alone (APPLIANCE_BENCH_AB=checks and APPLIANCE_BENCH_DAEMON_B set): the 5 stacks with a check
+    /// every second are deployed by daemon A, then A and B take turns (APPLIANCE_BENCH_STARTS each, default 6): start,
+    /// 10 s to settle, one window measured. Both see the same containers, machine and load; runs of one binary on this VM
+    /// differ by more than most changes do.
+    /// </summary>
+    private static async Task CompareChecksAsync(LocalRegistry registry, TestBox box, string daemonA, string daemonB, string state, string socket,
+        int window, CancellationToken cancellationToken)
+    {
+        int runs = int.Parse(Environment.GetEnvironmentVariable("APPLIANCE_BENCH_STARTS") ?? "6", CultureInfo.InvariantCulture);
+        Console.WriteLine($"check load A/B, 5 stacks (17 services, exec check every 1 s): A {daemonA}, B {daemonB}, {runs} windows of {window} s each, alternating");
+        (BackgroundProcess daemon, _) = await StartAsync(box, daemonA, state, socket);
+        using (var client = new DaemonClient(socket))
+        {
+            for (int i = 0; i < StackSizes.Length; i++)
+            {
+                await DeployAsync(client, $"s{i}", StackFile(registry, $"s{i}", StackSizes[i], "1s"), cancellationToken);
+            }
+        }
+        var perCheck = new Dictionary<string, List<double>> { ["A"] = [], ["B"] = [] };
+        var percent = new Dictionary<string, List<double>> { ["A"] = [], ["B"] = [] };
+        for (int run = 0; run < runs * 2; run++)
+        {
+            string which = run % 2 == 0 ? "A" : "B";
+            await StopAsync(daemon);
+            (daemon, _) = await StartAsync(box, which == "A" ? daemonA : daemonB, state, socket);
+            await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
+            long c0 = await HealthRowsAsync(state);
+            Usage u0 = Usage.Of(daemon.Id);
+            await Task.Delay(TimeSpan.FromSeconds(window), cancellationToken);
+            Usage u1 = Usage.Of(daemon.Id);
+            long checks = await HealthRowsAsync(state) - c0;
+            double cpuMs = 1000.0 * (u1.Ticks - u0.Ticks) / ClockTicks;
+            perCheck[which].Add(cpuMs / checks);
+            percent[which].Add(100.0 * cpuMs / 1000 / window);
+            Console.WriteLine($"{which}: {checks * 60 / window:N0} checks a minute, daemon {Cpu(u0, u1, window)} ({CpuWithChildren(u0, u1, window)}), " +
+                $"{cpuMs / checks:0.00} ms a check (load {Load()})");
+        }
+        await StopAsync(daemon);
+        foreach (string which in new[] { "A", "B" })
+        {
+            Console.WriteLine($"| ~1,000 exec checks a minute, daemon {which} (median of {runs}) | {Median(percent[which]):0.00} % | {Median(perCheck[which]):0.00} ms a check | " +
+                $"{string.Join(", ", percent[which].Select(m => m.ToString("0.00", CultureInfo.InvariantCulture)))} |");
         }
     }
 
