@@ -89,7 +89,8 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
         {
             // A plain body with its length (not chunked): small webhook receivers often read only Content-Length.
             using var body = new StringContent(JsonSerializer.Serialize(payload, Json), System.Text.Encoding.UTF8, "application/json");
-            using HttpResponseMessage response = await LazyInitializer.EnsureInitialized(ref _webhook, ref _webhookLock, () => new Webhook()).Http.PostAsync(url, body, cancellationToken);
+            HttpClient http = LazyInitializer.EnsureInitialized(ref _webhook, ref _webhookLock, () => new Webhook()).Http;
+            using HttpResponseMessage response = await http.PostAsync(url, body, cancellationToken);
             delivery = new AlertDelivery(time.GetUtcNow(), response.IsSuccessStatusCode,
                 $"{(int)response.StatusCode} {response.ReasonPhrase}".Trim());
         }
