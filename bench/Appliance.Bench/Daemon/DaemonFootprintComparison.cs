@@ -295,13 +295,32 @@ public sealed class DaemonFootprintComparison : IComparison
         return environment;
     });
 
+    private static int _daemonStarts;
+
+    /// <summary>The unit's environment; with APPLIANCE_BENCH_JIT_SUMMARY=DIR, each daemon also lists every method it JITs
+    /// (the runtime's JitDisasmSummary) in DIR/daemon-N.txt, N counting the daemons this run started.</summary>
+    private static IReadOnlyDictionary<string, string> DaemonEnvironment()
+    {
+        int start = Interlocked.Increment(ref _daemonStarts);
+        if (Environment.GetEnvironmentVariable("APPLIANCE_BENCH_JIT_SUMMARY") is not { Length: > 0 } dir)
+        {
+            return UnitEnvironment.Value;
+        }
+        Directory.CreateDirectory(dir);
+        return new Dictionary<string, string>(UnitEnvironment.Value)
+        {
+            ["DOTNET_JitStdOutFile"] = Path.Combine(Path.GetFullPath(dir), $"daemon-{start}.txt"),
+            ["DOTNET_JitDisasmSummary"] = "1",
+        };
+    }
+
     private static async Task<(BackgroundProcess, double)> StartAsync(TestBox box, string daemonPath, string state, string socket)
     {
         IReadOnlyList<string> program = daemonPath.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", daemonPath] : [daemonPath];
         long t0 = Stopwatch.GetTimestamp();
         BackgroundProcess process = box.StartOnMachine([.. program, "serve", "--state-dir", state, "--socket", socket, "--port", "8080",
             "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir, "--container-prefix", box.Prefix + "-", "--firewall-backend", "nftables"],
-            UnitEnvironment.Value);
+            DaemonEnvironment());
         using var client = new DaemonClient(socket);
         while (true)
         {

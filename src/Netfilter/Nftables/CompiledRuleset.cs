@@ -177,7 +177,7 @@ internal sealed class CompiledRuleset
         Elements = elements;
     }
 
-    private JsonObject ElementCommand(string verb, string set, IReadOnlyList<NftElement> elements) =>
+    private JsonNode ElementCommand(string verb, string set, IReadOnlyList<NftElement> elements) =>
         Command(verb, new JsonObject
         {
             ["element"] = new JsonObject
@@ -189,7 +189,8 @@ internal sealed class CompiledRuleset
             },
         });
 
-    private static JsonObject Command(string verb, JsonObject body) => new() { [verb] = body };
+    // JsonNode, not JsonObject: JsonArray.Add then binds to Add(JsonNode), not to the generic Add<T> that serializes T by reflection.
+    private static JsonNode Command(string verb, JsonObject body) => new JsonObject { [verb] = body };
 
     private static JsonObject Wrap(JsonArray commands) => new() { ["nftables"] = commands };
 

@@ -1,14 +1,17 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Appliance.Orchestrator.Networking;
 
 namespace Appliance.Orchestrator.Engine;
 
 /// <summary>What `up` created for a stack, saved as STATE/engine/stacks/NAME.json so `down`, `ps` and `logs` work from any process.</summary>
-internal sealed record DeployedStack(string Name, string File, IReadOnlyList<DeployedService> Services, IReadOnlyList<string> Volumes)
+internal sealed partial record DeployedStack(string Name, string File, IReadOnlyList<DeployedService> Services, IReadOnlyList<string> Volumes)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    [JsonSourceGenerationOptions(WriteIndented = true)]
+    [JsonSerializable(typeof(DeployedStack))]
+    private sealed partial class DeployedStackJson : JsonSerializerContext;
 
     public static string PathFor(EngineOptions options, string name) => Path.Combine(options.EngineDirectory, "stacks", name + ".json");
 
@@ -42,7 +45,7 @@ internal sealed record DeployedStack(string Name, string File, IReadOnlyList<Dep
         {
             return known.Stack;
         }
-        DeployedStack stack = JsonSerializer.Deserialize<DeployedStack>(System.IO.File.ReadAllText(path), Json)!;
+        DeployedStack stack = JsonSerializer.Deserialize(System.IO.File.ReadAllText(path), DeployedStackJson.Default.DeployedStack)!;
         Cache[path] = (file.LastWriteTimeUtc, file.Length, stack);
         return stack;
     }
@@ -51,7 +54,7 @@ internal sealed record DeployedStack(string Name, string File, IReadOnlyList<Dep
     {
         string path = PathFor(options, Name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        System.IO.File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, Json));
+        System.IO.File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, DeployedStackJson.Default.DeployedStack));
         Cache.TryRemove(path, out _);
         System.IO.File.Move(path + ".tmp", path, overwrite: true);
     }
@@ -70,9 +73,12 @@ internal sealed record DeployedService(string Name, string ContainerId, string I
     string? StopSignal = null);
 
 /// <summary>The IPAM allocations on disk (STATE/engine/ipam.json), so a redeploy keeps subnets and addresses.</summary>
-internal static class IpamFile
+internal static partial class IpamFile
 {
     private sealed record Entry(string Subnet, Dictionary<string, string> Addresses);
+
+    [JsonSerializable(typeof(Dictionary<string, Entry>))]
+    private sealed partial class IpamJson : JsonSerializerContext;
 
     public static IpamState Load(EngineOptions options)
     {
@@ -81,7 +87,7 @@ internal static class IpamFile
         {
             return IpamState.Empty;
         }
-        var entries = JsonSerializer.Deserialize<Dictionary<string, Entry>>(System.IO.File.ReadAllText(path)) ?? new();
+        var entries = JsonSerializer.Deserialize(System.IO.File.ReadAllText(path), IpamJson.Default.DictionaryStringEntry) ?? new();
         var stacks = entries.ToDictionary(
             e => e.Key,
             e => new StackSubnet(e.Key, IPNetwork.Parse(e.Value.Subnet),
@@ -97,7 +103,7 @@ internal static class IpamFile
         var entries = state.Stacks.ToDictionary(
             s => s.Key,
             s => new Entry(s.Value.Subnet.ToString(), s.Value.Addresses.ToDictionary(a => a.Key, a => a.Value.ToString())));
-        System.IO.File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(entries));
+        System.IO.File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(entries, IpamJson.Default.DictionaryStringEntry));
         System.IO.File.Move(path + ".tmp", path, overwrite: true);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Appliance.Netfilter.Intent;
 
 namespace Appliance.Orchestrator.Firewall;
@@ -9,7 +10,7 @@ namespace Appliance.Orchestrator.Firewall;
 /// port, the exposure that replaces the stack file's (kept across restarts and redeploys), and the
 /// changes still waiting for their confirm (with what to go back to). Plain strings on the wire.
 /// </summary>
-internal static class ExposureFile
+internal static partial class ExposureFile
 {
     public readonly record struct PortKey(string Stack, int HostPort, TransportProtocol Protocol);
 
@@ -22,7 +23,9 @@ internal static class ExposureFile
 
     private sealed record Stored(StoredOverride[] Overrides, StoredChange[] Pending);
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    [JsonSourceGenerationOptions(WriteIndented = true)]
+    [JsonSerializable(typeof(Stored))]
+    private sealed partial class ExposureJson : JsonSerializerContext;
 
     public static void Save(string path, IReadOnlyDictionary<PortKey, Exposure> overrides, IEnumerable<ExposureChange> pending)
     {
@@ -31,7 +34,7 @@ internal static class ExposureFile
             [.. pending.Select(c => new StoredChange(c.Id, c.Stack, c.HostPort, c.Protocol, ToStored(c.Previous),
                 c.PreviousOverride is null ? null : ToStored(c.PreviousOverride), ToStored(c.Next), c.Deadline))]);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(stored, Json));
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(stored, ExposureJson.Default.Stored));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
@@ -44,7 +47,7 @@ internal static class ExposureFile
         }
         try
         {
-            Stored stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json) ?? new Stored([], []);
+            Stored stored = JsonSerializer.Deserialize(File.ReadAllText(path), ExposureJson.Default.Stored) ?? new Stored([], []);
             return (stored.Overrides.ToDictionary(o => new PortKey(o.Stack, o.HostPort, o.Protocol), o => FromStored(o.Exposure)),
                 [.. stored.Pending.Select(c => new ExposureChange(c.Id, c.Stack, c.HostPort, c.Protocol, FromStored(c.Previous),
                     c.PreviousOverride is null ? null : FromStored(c.PreviousOverride), FromStored(c.Next), c.Deadline))]);

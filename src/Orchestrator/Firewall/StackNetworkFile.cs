@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Appliance.Netfilter.Intent;
 
 namespace Appliance.Orchestrator.Firewall;
@@ -9,14 +10,16 @@ namespace Appliance.Orchestrator.Firewall;
 /// every successful apply, so a restarted daemon re-applies the rules of the stacks that kept
 /// running without reloading their stack files. Plain strings on the wire, one mapping here.
 /// </summary>
-internal static class StackNetworkFile
+internal static partial class StackNetworkFile
 {
     private sealed record StoredPort(string? HostAddress, int HostPort, string ContainerAddress, int ContainerPort,
         TransportProtocol Protocol, ExposureKind Exposure, string[] Sources);
 
     private sealed record StoredStack(string Name, string Bridge, string Subnet, string[] Addresses, StoredPort[] Ports, bool EgressAllowed);
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    [JsonSourceGenerationOptions(WriteIndented = true)]
+    [JsonSerializable(typeof(StoredStack[]))]
+    private sealed partial class StackNetworkJson : JsonSerializerContext;
 
     public static void Save(string path, IEnumerable<StackNetwork> stacks)
     {
@@ -26,7 +29,7 @@ internal static class StackNetworkFile
                 p.Protocol, p.Exposure.Kind, p.Exposure.Sources.Select(n => n.ToString()).ToArray())).ToArray(),
             s.EgressAllowed)).ToArray();
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(stored, Json));
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(stored, StackNetworkJson.Default.StoredStackArray));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
@@ -39,7 +42,7 @@ internal static class StackNetworkFile
         }
         try
         {
-            StoredStack[] stored = JsonSerializer.Deserialize<StoredStack[]>(File.ReadAllText(path), Json) ?? [];
+            StoredStack[] stored = JsonSerializer.Deserialize(File.ReadAllText(path), StackNetworkJson.Default.StoredStackArray) ?? [];
             return stored.Select(s => new StackNetwork
             {
                 Name = s.Name,

@@ -57,7 +57,7 @@ public sealed partial class ImageStore
 
         OciDescriptor configDescriptor = manifest.Config;
         byte[] configBytes = await GetSmallBlobAsync(image, configDescriptor, "config", cancellationToken);
-        OciImageConfigFile config = JsonSerializer.Deserialize<OciImageConfigFile>(configBytes)
+        OciImageConfigFile config = JsonSerializer.Deserialize(configBytes, OrchestratorJson.Default.OciImageConfigFile)
             ?? throw new RegistryException($"config {configDescriptor.Digest} of {image} is empty");
         List<string> diffIds = config.Rootfs?.DiffIds ?? [];
         if (diffIds.Count != manifest.Layers.Count)
@@ -172,7 +172,7 @@ public sealed partial class ImageStore
     {
         try
         {
-            return JsonSerializer.Deserialize<OciManifestOrIndex>(body) ?? throw new JsonException("empty document");
+            return JsonSerializer.Deserialize(body, OrchestratorJson.Default.OciManifestOrIndex) ?? throw new JsonException("empty document");
         }
         catch (JsonException e)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Appliance.Orchestrator.Images;
 
@@ -13,7 +14,9 @@ namespace Appliance.Orchestrator.Images;
 /// </summary>
 public sealed partial class ImageStore : IImageStore, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+    [JsonSerializable(typeof(Image))]
+    private sealed partial class ImageRecordJson : JsonSerializerContext;
 
     private readonly ImageStoreOptions _options;
     // Made at the first pull or update check: a daemon whose images are all pulled never loads System.Net.Http (~1 MB resident).
@@ -157,7 +160,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
         try
         {
             await using FileStream stream = File.OpenRead(file);
-            Image? image = await JsonSerializer.DeserializeAsync<Image>(stream, Json, cancellationToken);
+            Image? image = await JsonSerializer.DeserializeAsync(stream, ImageRecordJson.Default.Image, cancellationToken);
             // Layer directories follow the store wherever it is now.
             return image is null ? null : image with { Layers = image.Layers.Select(l => l with { Directory = LayerPath(l.Digest) }).ToList() };
         }
@@ -177,7 +180,7 @@ public sealed partial class ImageStore : IImageStore, IDisposable
         string temp = Path.Combine(TempDir, $"{Hex(image.Id)}.{Guid.NewGuid():N}.json");
         await using (FileStream stream = File.Create(temp))
         {
-            await JsonSerializer.SerializeAsync(stream, image, Json, cancellationToken);
+            await JsonSerializer.SerializeAsync(stream, image, ImageRecordJson.Default.Image, cancellationToken);
         }
         File.Move(temp, path, overwrite: true);
     }

@@ -53,7 +53,7 @@ public sealed class RegistryCredentialStore
         }
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, RegistryCredential>>(File.ReadAllText(_path))
+            return JsonSerializer.Deserialize(File.ReadAllText(_path), OrchestratorJson.Default.DictionaryStringRegistryCredential)
                 ?? new Dictionary<string, RegistryCredential>(StringComparer.Ordinal);
         }
         catch (JsonException e)
@@ -73,7 +73,7 @@ public sealed class RegistryCredentialStore
         }
         using (var file = new FileStream(temp, options))
         {
-            JsonSerializer.Serialize(file, all);
+            JsonSerializer.Serialize(file, all, OrchestratorJson.Default.DictionaryStringRegistryCredential);
         }
         File.Move(temp, _path, overwrite: true);
     }

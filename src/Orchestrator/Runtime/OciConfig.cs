@@ -37,8 +37,9 @@ internal static class OciConfig
             ["noNewPrivileges"] = true,
         };
 
-        var mountList = new JsonArray
-        {
+        // The JsonArray(params JsonNode[]) constructor and Add(JsonNode), not a collection initializer: that binds to the
+        // generic Add<T>, which converts T by reflection (not trimmable; the AOT analyzers flag it).
+        var mountList = new JsonArray(
             Mount("/proc", "proc", "proc"),
             Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
             Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
@@ -48,25 +49,22 @@ internal static class OciConfig
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),
             Mount("/etc/hosts", "bind", Path.Combine(bundle, HostsFileName), "rbind", "ro"),
             Mount("/etc/resolv.conf", "bind", Path.Combine(bundle, ResolvConfFileName), "rbind", "ro"),
-            Mount("/etc/hostname", "bind", Path.Combine(bundle, HostnameFileName), "rbind", "ro"),
-        };
+            Mount("/etc/hostname", "bind", Path.Combine(bundle, HostnameFileName), "rbind", "ro"));
         foreach (ContainerMount m in mounts)
         {
-            mountList.Add(m.Kind == MountKind.Tmpfs
+            mountList.Add((JsonNode)(m.Kind == MountKind.Tmpfs
                 ? Mount(m.Target, "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", m.ReadOnly ? "ro" : "rw")
-                : Mount(m.Target, "bind", m.Source, "rbind", "rprivate", m.ReadOnly ? "ro" : "rw"));
+                : Mount(m.Target, "bind", m.Source, "rbind", "rprivate", m.ReadOnly ? "ro" : "rw")));
         }
 
-        var namespaces = new JsonArray
-        {
+        var namespaces = new JsonArray(
             new JsonObject { ["type"] = "pid" },
             new JsonObject { ["type"] = "ipc" },
             new JsonObject { ["type"] = "uts" },
             new JsonObject { ["type"] = "mount" },
             spec.NetworkNamespacePath is null
                 ? new JsonObject { ["type"] = "network" }
-                : new JsonObject { ["type"] = "network", ["path"] = spec.NetworkNamespacePath },
-        };
+                : new JsonObject { ["type"] = "network", ["path"] = spec.NetworkNamespacePath });
 
         var resources = new JsonObject
         {
@@ -94,7 +92,7 @@ internal static class OciConfig
             {
                 rule["minor"] = minor;
             }
-            devices.Add(rule);
+            devices.Add((JsonNode)rule);
         }
 
         var annotations = new JsonObject();

@@ -97,9 +97,9 @@ public sealed partial class StackRepository(IStateStore store, TimeProvider? tim
             insert.Parameters.AddWithValue("$s", stack);
             insert.Parameters.AddWithValue("$v", version);
             insert.Parameters.AddWithValue("$f", stackFile);
-            insert.Parameters.AddWithValue("$p", JsonSerializer.Serialize(parameters));
+            insert.Parameters.AddWithValue("$p", JsonSerializer.Serialize(parameters, OrchestratorJson.Default.IReadOnlyDictionaryStringString));
             insert.Parameters.AddWithValue("$st", status);
-            insert.Parameters.AddWithValue("$plan", JsonSerializer.Serialize(plan));
+            insert.Parameters.AddWithValue("$plan", JsonSerializer.Serialize(plan, OrchestratorJson.Default.IReadOnlyListString));
             insert.Parameters.AddWithValue("$prev", (object?)previous ?? DBNull.Value);
             insert.Parameters.AddWithValue("$t", now);
             return (await ReadDeploymentsAsync(insert, ct)).Single();
@@ -114,7 +114,7 @@ public sealed partial class StackRepository(IStateStore store, TimeProvider? tim
         UpdateAsync(id, "status = 'rolling-back', error = $e, plan = $plan, step = 0", cmd =>
         {
             cmd.Parameters.AddWithValue("$e", error);
-            cmd.Parameters.AddWithValue("$plan", JsonSerializer.Serialize(rollbackPlan));
+            cmd.Parameters.AddWithValue("$plan", JsonSerializer.Serialize(rollbackPlan, OrchestratorJson.Default.IReadOnlyListString));
         }, cancellationToken);
 
     /// <summary>The deployment is what runs now: it becomes active, the previous one superseded, the stack's desired state points at it.</summary>
@@ -139,7 +139,7 @@ public sealed partial class StackRepository(IStateStore store, TimeProvider? tim
                 "parameters = excluded.parameters, desired_state = 'running', version = excluded.version, updated_at = excluded.updated_at");
             upsert.Parameters.AddWithValue("$s", deployment.Stack);
             upsert.Parameters.AddWithValue("$f", deployment.StackFile);
-            upsert.Parameters.AddWithValue("$p", JsonSerializer.Serialize(deployment.Parameters));
+            upsert.Parameters.AddWithValue("$p", JsonSerializer.Serialize(deployment.Parameters, OrchestratorJson.Default.IReadOnlyDictionaryStringString));
             upsert.Parameters.AddWithValue("$v", deployment.Version);
             upsert.Parameters.AddWithValue("$t", now);
             await upsert.ExecuteNonQueryAsync(ct);
@@ -220,14 +220,14 @@ public sealed partial class StackRepository(IStateStore store, TimeProvider? tim
         while (await r.ReadAsync(ct))
         {
             list.Add(new DeploymentRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), Parameters(r.GetString(4)), r.GetString(5),
-                JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8),
+                JsonSerializer.Deserialize(r.GetString(6), OrchestratorJson.Default.StringArray) ?? [], r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8),
                 r.IsDBNull(9) ? null : r.GetString(9), Time(r.GetString(10)), r.IsDBNull(11) ? null : Time(r.GetString(11))));
         }
         return list;
     }
 
     private static IReadOnlyDictionary<string, string> Parameters(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+        JsonSerializer.Deserialize(json, OrchestratorJson.Default.DictionaryStringString) ?? [];
 
     private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
 }

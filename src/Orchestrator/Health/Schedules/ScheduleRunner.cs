@@ -36,7 +36,7 @@ public sealed class ScheduleRunner(IStateStore store, IStackRuntime runtime, Eve
             upsert.Parameters.AddWithValue("$c", spec.Cron);
             upsert.Parameters.AddWithValue("$a", ActionName(spec.Action));
             upsert.Parameters.AddWithValue("$v", (object?)spec.Service ?? DBNull.Value);
-            upsert.Parameters.AddWithValue("$cmd", spec.Command is null ? DBNull.Value : JsonSerializer.Serialize(spec.Command));
+            upsert.Parameters.AddWithValue("$cmd", spec.Command is null ? DBNull.Value : JsonSerializer.Serialize(spec.Command, OrchestratorJson.Default.IReadOnlyListString));
             upsert.Parameters.AddWithValue("$t", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
             using SqliteDataReader r = await upsert.ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
@@ -51,7 +51,7 @@ public sealed class ScheduleRunner(IStateStore store, IStackRuntime runtime, Eve
             delete.Transaction = tx;
             delete.CommandText = "DELETE FROM schedules WHERE stack = $s AND name NOT IN (SELECT value FROM json_each($keep))";
             delete.Parameters.AddWithValue("$s", stack);
-            delete.Parameters.AddWithValue("$keep", JsonSerializer.Serialize(keep));
+            delete.Parameters.AddWithValue("$keep", JsonSerializer.Serialize(keep, OrchestratorJson.Default.IReadOnlyCollectionString));
             return await delete.ExecuteNonQueryAsync(ct);
         }, cancellationToken);
 
