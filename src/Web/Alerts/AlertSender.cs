@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Appliance.Web.Ui;
 using Appliance.Web.Ui.Backend;
 using Microsoft.Extensions.Options;
@@ -20,9 +21,13 @@ public sealed record AlertDelivery(DateTimeOffset Time, bool Succeeded, string D
 /// Sends alerts (autoheal giving up, a deploy rolled back, a firewall roll-back failing...) to the owner's webhook, so a box
 /// that runs unattended tells someone. Settings live in STATE/alerts.json. A POST with a JSON body; 10 s per attempt.
 /// </summary>
-public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) : IDisposable
+public sealed partial class AlertSender(IOptions<UiOptions> options, TimeProvider time) : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>alerts.json and the webhook's body: web names, generated at build time.</summary>
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+    [JsonSerializable(typeof(AlertSettings))]
+    [JsonSerializable(typeof(AlertPayload))]
+    private sealed partial class AlertJson : JsonSerializerContext;
 
     // Made at the first alert: most daemons never send one, and System.Net.Http costs ~1 MB resident once loaded (a field
     // of type HttpClient, even a Lazy one, loads it with this class).
@@ -43,7 +48,7 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
         try
         {
             await using FileStream stream = File.OpenRead(SettingsPath);
-            return await JsonSerializer.DeserializeAsync<AlertSettings>(stream, Json, cancellationToken) ?? new AlertSettings(null);
+            return await JsonSerializer.DeserializeAsync(stream, AlertJson.Default.AlertSettings, cancellationToken) ?? new AlertSettings(null);
         }
         catch (JsonException)
         {
@@ -60,7 +65,7 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
         }
         Directory.CreateDirectory(options.Value.StateDir);
         string temp = SettingsPath + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(new AlertSettings(url), Json), cancellationToken);
+        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(new AlertSettings(url), AlertJson.Default.AlertSettings), cancellationToken);
         File.Move(temp, SettingsPath, overwrite: true);
         return OperationResult.Ok(url is null ? "Saved: alerts are off (they stay in the events)." : "Saved: alerts go to the webhook.");
     }
@@ -88,7 +93,7 @@ public sealed class AlertSender(IOptions<UiOptions> options, TimeProvider time) 
         try
         {
             // A plain body with its length (not chunked): small webhook receivers often read only Content-Length.
-            using var body = new StringContent(JsonSerializer.Serialize(payload, Json), System.Text.Encoding.UTF8, "application/json");
+            using var body = new StringContent(JsonSerializer.Serialize(payload, AlertJson.Default.AlertPayload), System.Text.Encoding.UTF8, "application/json");
             HttpClient http = LazyInitializer.EnsureInitialized(ref _webhook, ref _webhookLock, () => new Webhook()).Http;
             using HttpResponseMessage response = await http.PostAsync(url, body, cancellationToken);
             delivery = new AlertDelivery(time.GetUtcNow(), response.IsSuccessStatusCode,

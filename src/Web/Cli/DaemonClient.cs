@@ -45,7 +45,7 @@ public sealed class DaemonClient : IDisposable
         SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
 
     public Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken = default) =>
-        SendAsync<T>(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: JsonBody.Options) }, cancellationToken);
+        SendAsync<T>(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, JsonBody.Options.GetTypeInfo(body.GetType())) }, cancellationToken);
 
     /// <summary>Server-sent events of <paramref name="path"/>, one JSON object per event.</summary>
     public async IAsyncEnumerable<T> StreamAsync<T>(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -55,7 +55,7 @@ public sealed class DaemonClient : IDisposable
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonSerializer.Deserialize<T>(line.AsSpan(6), JsonBody.Options) is { } item)
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonSerializer.Deserialize(line.AsSpan(6), JsonBody.TypeInfo<T>()) is { } item)
             {
                 yield return item;
             }
@@ -66,7 +66,7 @@ public sealed class DaemonClient : IDisposable
     {
         using HttpResponseMessage response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
-        return await response.Content.ReadFromJsonAsync<T>(JsonBody.Options, cancellationToken)
+        return await response.Content.ReadFromJsonAsync(JsonBody.TypeInfo<T>(), cancellationToken)
             ?? throw new DaemonClientException($"the daemon answered {request.RequestUri} with an empty body");
     }
 
@@ -99,7 +99,7 @@ public sealed class DaemonClient : IDisposable
         ErrorResponse? error = null;
         try
         {
-            error = JsonSerializer.Deserialize<ErrorResponse>(body, JsonBody.Options);
+            error = JsonSerializer.Deserialize(body, JsonBody.TypeInfo<ErrorResponse>());
         }
         catch (JsonException)
         {

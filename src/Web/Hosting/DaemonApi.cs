@@ -31,18 +31,18 @@ public static partial class DaemonApi
     public static WebApplication MapDaemonApi(this WebApplication app)
     {
         DaemonOptions options = app.Services.GetRequiredService<DaemonOptions>();
-        app.MapGet(HealthPath, () => Results.Json(new HealthResponse("ok", Version, (DateTimeOffset.UtcNow - options.StartedAt).TotalSeconds)))
+        app.MapGet(HealthPath, () => JsonBody.Result(new HealthResponse("ok", Version, (DateTimeOffset.UtcNow - options.StartedAt).TotalSeconds)))
             .AllowAnonymous();
 
         RouteGroupBuilder api = app.MapGroup("/api/daemon").AddEndpointFilter(UnixSocketIdentity.RequireCaller);
 
         api.MapGet("/status", async (StackRepository stacks, IServiceProvider services, IStateStore store, CancellationToken ct) =>
-            Results.Json(new DaemonStatusResponse(Version, options.StartedAt, options.StateDir, store.DatabasePath,
+            JsonBody.Result(new DaemonStatusResponse(Version, options.StartedAt, options.StateDir, store.DatabasePath,
                 services.GetService<IStackRuntime>() is not null, (await stacks.ListStacksAsync(ct)).Count, (await stacks.UnfinishedAsync(ct)).Count,
                 ProcessRss())));
 
         api.MapGet("/events", async (EventLog events, string? stack, int? max, long? after, CancellationToken ct) =>
-            Results.Json((await events.RecentAsync(stack, max ?? 100, after ?? 0, ct)).Select(EventResponse.From)));
+            JsonBody.Result((await events.RecentAsync(stack, max ?? 100, after ?? 0, ct)).Select(EventResponse.From)));
 
         api.MapGet("/events/stream", async (HttpContext context, EventLog events, string? stack, CancellationToken ct) =>
         {
@@ -55,7 +55,7 @@ public static partial class DaemonApi
                 {
                     if (stack is null || e.Stack == stack)
                     {
-                        await context.Response.WriteAsync($"id: {e.Id}\ndata: {JsonSerializer.Serialize(EventResponse.From(e), JsonBody.Options)}\n\n", ct);
+                        await context.Response.WriteAsync($"id: {e.Id}\ndata: {JsonSerializer.Serialize(EventResponse.From(e), JsonBody.TypeInfo<EventResponse>())}\n\n", ct);
                         await context.Response.Body.FlushAsync(ct);
                     }
                 }
@@ -82,7 +82,7 @@ public static partial class DaemonApi
                 return BadStackName(note.Stack);
             }
             ApplianceEventRecord stored = await events.PublishAsync(EventKind.Note, note.Stack, null, note.Message, "note by " + Caller(request.HttpContext), ct);
-            return Results.Json(EventResponse.From(stored), statusCode: StatusCodes.Status201Created);
+            return JsonBody.Result(EventResponse.From(stored), statusCode: StatusCodes.Status201Created);
         });
 
         api.MapGet("/stacks", async (StackRepository stacks, IServiceProvider services, HealthMonitor health, CancellationToken ct) =>
@@ -95,7 +95,7 @@ public static partial class DaemonApi
                     [.. (await runtime.InspectAsync(stack.Name, ct)).Services.Select(s => Summary(s, health.Get(stack.Name, s.Service)))];
                 list.Add(new StackSummary(stack.Name, stack.Version, stack.DesiredState, stack.UpdatedAt, observed));
             }
-            return Results.Json(list);
+            return JsonBody.Result(list);
         });
 
         // A user's stop is remembered (restart policies, autoheal and reconcile leave it down) until a user's start; see StackControl.
@@ -108,11 +108,11 @@ public static partial class DaemonApi
             }
             if (operation is not ("start" or "stop" or "restart"))
             {
-                return Results.Json(new ErrorResponse($"'{operation}' is not a service operation; use start, stop or restart"), statusCode: StatusCodes.Status404NotFound);
+                return JsonBody.Result(new ErrorResponse($"'{operation}' is not a service operation; use start, stop or restart"), statusCode: StatusCodes.Status404NotFound);
             }
             if (services.GetService<StackControl>() is not { } control)
             {
-                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return JsonBody.Result(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
             ControlResult result = operation == "stop"
                 ? await control.StopServiceAsync(name, service, Caller(context), ct)
@@ -132,12 +132,12 @@ public static partial class DaemonApi
             }
             if (operation is not ("start" or "stop" or "restart"))
             {
-                return Results.Json(new ErrorResponse($"'{operation}' is not a stack operation; use start, stop, restart, check-updates or update"),
+                return JsonBody.Result(new ErrorResponse($"'{operation}' is not a stack operation; use start, stop, restart, check-updates or update"),
                     statusCode: StatusCodes.Status404NotFound);
             }
             if (services.GetService<StackControl>() is not { } control)
             {
-                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return JsonBody.Result(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
             ControlResult result = operation == "stop"
                 ? await control.StopStackAsync(name, Caller(context), ct)
@@ -147,7 +147,7 @@ public static partial class DaemonApi
 
         api.MapGet("/stacks/{name}/deployments", async (string name, StackRepository stacks, CancellationToken ct) =>
             !StackName().IsMatch(name) ? BadStackName(name) :
-            Results.Json((await stacks.DeploymentsAsync(name, ct)).Select(d => new DeploymentSummary(d.Version, d.Status, d.Error, d.CreatedAt, d.FinishedAt))));
+            JsonBody.Result((await stacks.DeploymentsAsync(name, ct)).Select(d => new DeploymentSummary(d.Version, d.Status, d.Error, d.CreatedAt, d.FinishedAt))));
 
         api.MapPut("/stacks/{name}", async (string name, HttpRequest request, IServiceProvider services, CancellationToken ct) =>
         {
@@ -165,26 +165,26 @@ public static partial class DaemonApi
             if (loaded.HasErrors)
             {
                 string[] problems = [.. loaded.Errors.Select(d => d.ToString())];
-                return Results.Json(new ErrorResponse($"the stack file of '{name}' has {problems.Length} error(s); nothing was changed", problems),
+                return JsonBody.Result(new ErrorResponse($"the stack file of '{name}' has {problems.Length} error(s); nothing was changed", problems),
                     statusCode: StatusCodes.Status422UnprocessableEntity);
             }
             if (services.GetService<Deployer>() is not { } deployer)
             {
-                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return JsonBody.Result(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
             try
             {
                 DeployResult result = await deployer.DeployAsync(name, deploy.StackFile, parameters, ct);
-                return Results.Json(new OperationResponse(result.Succeeded, result.Stack, result.Version, result.Message),
+                return JsonBody.Result(new OperationResponse(result.Succeeded, result.Stack, result.Version, result.Message),
                     statusCode: result.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
             }
             catch (StateConflictException e)
             {
-                return Results.Json(new ErrorResponse(e.Message), statusCode: StatusCodes.Status409Conflict);
+                return JsonBody.Result(new ErrorResponse(e.Message), statusCode: StatusCodes.Status409Conflict);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return Results.Json(new ErrorResponse($"the plan of '{name}' stopped: {e.Message}; it is retried when the daemon reconciles (see `appliance events`)"),
+                return JsonBody.Result(new ErrorResponse($"the plan of '{name}' stopped: {e.Message}; it is retried when the daemon reconciles (see `appliance events`)"),
                     statusCode: StatusCodes.Status500InternalServerError);
             }
         });
@@ -197,16 +197,16 @@ public static partial class DaemonApi
             }
             if (services.GetService<Deployer>() is not { } deployer)
             {
-                return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return JsonBody.Result(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
             try
             {
                 DeployResult result = await deployer.RemoveAsync(name, volumes == true, ct);
-                return Results.Json(new OperationResponse(result.Succeeded, result.Stack, result.Version, result.Message));
+                return JsonBody.Result(new OperationResponse(result.Succeeded, result.Stack, result.Version, result.Message));
             }
             catch (StateConflictException e)
             {
-                return Results.Json(new ErrorResponse(e.Message), statusCode: e.Message.StartsWith("there is no stack", StringComparison.Ordinal)
+                return JsonBody.Result(new ErrorResponse(e.Message), statusCode: e.Message.StartsWith("there is no stack", StringComparison.Ordinal)
                     ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict);
             }
         });
@@ -218,7 +218,7 @@ public static partial class DaemonApi
     {
         if (services.GetService<ImageUpdates>() is not { } updates || services.GetService<Deployer>() is not { } deployer)
         {
-            return Results.Json(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return JsonBody.Result(new ErrorResponse(NoEngine), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         try
         {
@@ -226,26 +226,26 @@ public static partial class DaemonApi
             {
                 IReadOnlyList<ImageUpdate> newer = await updates.FindAsync(name, ct);
                 int version = (await services.GetRequiredService<StackRepository>().GetStackAsync(name, ct))?.Version ?? 0;
-                return Results.Json(new OperationResponse(true, name, version, ImageUpdates.Summarize(newer)));
+                return JsonBody.Result(new OperationResponse(true, name, version, ImageUpdates.Summarize(newer)));
             }
             DeployResult result = await updates.UpdateAsync(name, deployer, ct);
             return result.Succeeded
-                ? Results.Json(new OperationResponse(true, name, result.Version, result.Message))
-                : Results.Json(new ErrorResponse(result.Message), statusCode: StatusCodes.Status422UnprocessableEntity);
+                ? JsonBody.Result(new OperationResponse(true, name, result.Version, result.Message))
+                : JsonBody.Result(new ErrorResponse(result.Message), statusCode: StatusCodes.Status422UnprocessableEntity);
         }
         catch (StateConflictException e)
         {
-            return Results.Json(new ErrorResponse(e.Message), statusCode: StatusCodes.Status404NotFound);
+            return JsonBody.Result(new ErrorResponse(e.Message), statusCode: StatusCodes.Status404NotFound);
         }
         catch (ImageException e)
         {
-            return Results.Json(new ErrorResponse($"the registry of a '{name}' image did not answer as expected: {e.Message}"), statusCode: StatusCodes.Status502BadGateway);
+            return JsonBody.Result(new ErrorResponse($"the registry of a '{name}' image did not answer as expected: {e.Message}"), statusCode: StatusCodes.Status502BadGateway);
         }
     }
 
     private static IResult Outcome(string stack, ControlResult result) => result.Succeeded
-        ? Results.Json(new OperationResponse(true, stack, result.Version, result.Message))
-        : Results.Json(new ErrorResponse(result.Message), statusCode: StatusCodes.Status404NotFound);
+        ? JsonBody.Result(new OperationResponse(true, stack, result.Version, result.Message))
+        : JsonBody.Result(new ErrorResponse(result.Message), statusCode: StatusCodes.Status404NotFound);
 
     private static ServiceSummary Summary(ObservedService service, ServiceHealthSnapshot? health) => new(
         service.Service, service.State.ToString().ToLowerInvariant(), health?.Health.Status.ToWire() ?? "none", service.ExitCode,

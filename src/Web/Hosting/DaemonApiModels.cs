@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Appliance.Orchestrator.Events;
 
 namespace Appliance.Web.Hosting;
@@ -39,3 +41,28 @@ public sealed record EventResponse(long Id, DateTimeOffset Time, string Kind, st
 {
     public static EventResponse From(ApplianceEventRecord e) => new(e.Id, e.Time, e.Kind, e.Stack, e.Service, e.Message, e.Reason);
 }
+
+/// <summary>
+/// The JSON of the daemon's endpoints and of the CLI that calls them (<see cref="JsonBody.Options"/>), generated at build
+/// time instead of reflected at run time: web names (camelCase), and strict reading: unknown fields, nulls where the
+/// type says non-null, and missing constructor parameters are errors. Every type that crosses the unix socket is listed.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(DaemonStatusResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(NoteRequest))]
+[JsonSerializable(typeof(DeployRequest))]
+[JsonSerializable(typeof(OperationResponse))]
+[JsonSerializable(typeof(StackSummary[]))]
+[JsonSerializable(typeof(List<StackSummary>))]
+[JsonSerializable(typeof(EventResponse))]
+[JsonSerializable(typeof(EventResponse[]))]
+[JsonSerializable(typeof(IEnumerable<EventResponse>))]
+[JsonSerializable(typeof(DeploymentSummary[]))]
+[JsonSerializable(typeof(IEnumerable<DeploymentSummary>))]
+[JsonSerializable(typeof(Ui.Backend.FlowQuery))]
+[JsonSerializable(typeof(Ui.Backend.FlowExplanation))]
+[JsonSerializable(typeof(Ui.Backend.HealthView[]))]
+internal sealed partial class DaemonJson : JsonSerializerContext;

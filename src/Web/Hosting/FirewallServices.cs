@@ -71,7 +71,7 @@ internal static class FirewallServices
         }
         try
         {
-            NetworkSettings? settings = JsonSerializer.Deserialize<NetworkSettings>(File.ReadAllText(path));
+            NetworkSettings? settings = JsonSerializer.Deserialize(File.ReadAllText(path), Ui.Backend.NetworkSettingsJson.Default.NetworkSettings);
             return settings is not null && SettingsValidator.Validate(settings) is null && settings.LanSubnets.Count > 0 ? settings : null;
         }
         catch (JsonException e)

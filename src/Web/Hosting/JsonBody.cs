@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Appliance.Web.Hosting;
 
@@ -13,12 +14,15 @@ public static class JsonBody
 {
     public const int DefaultLimit = 1024 * 1024;
 
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
+    /// <summary>The daemon API's options: web names, strict reading, the types of <see cref="DaemonJson"/> only.</summary>
+    public static JsonSerializerOptions Options => DaemonJson.Default.Options;
+
+    /// <summary>How <typeparamref name="T"/> is read and written on the daemon's API (generated; a type missing from
+    /// <see cref="DaemonJson"/> throws NotSupportedException, in tests first).</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary><paramref name="value"/> as the JSON answer, with <paramref name="statusCode"/> (200 when null).</summary>
+    public static IResult Result<T>(T value, int? statusCode = null) => Results.Json(value, TypeInfo<T>(), statusCode: statusCode);
 
     /// <param name="example">A valid body, quoted in the error so the caller sees the expected shape.</param>
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, string example, int limit = DefaultLimit,
@@ -31,7 +35,7 @@ public static class JsonBody
         }
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Results.Json(new ErrorResponse($"the body must be JSON (Content-Type: application/json), not '{request.ContentType}'"),
+            return (null, Result(new ErrorResponse($"the body must be JSON (Content-Type: application/json), not '{request.ContentType}'"),
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
         }
         var buffer = new ArrayBufferWriter<byte>();
@@ -55,7 +59,7 @@ public static class JsonBody
         }
         try
         {
-            T? value = JsonSerializer.Deserialize<T>(buffer.WrittenSpan, Options);
+            T? value = JsonSerializer.Deserialize(buffer.WrittenSpan, TypeInfo<T>());
             return value is null ? (null, BadRequest($"the body is JSON null; send a JSON object like {example}")) : (value, null);
         }
         catch (JsonException e)
@@ -75,10 +79,10 @@ public static class JsonBody
     }
 
     public static IResult BadRequest(string error, IReadOnlyList<string>? details = null) =>
-        Results.Json(new ErrorResponse(error, details), statusCode: StatusCodes.Status400BadRequest);
+        Result(new ErrorResponse(error, details), statusCode: StatusCodes.Status400BadRequest);
 
     private static IResult TooLarge(int limit) =>
-        Results.Json(new ErrorResponse($"the body is larger than {limit / 1024} KiB; this endpoint accepts at most that"),
+        Result(new ErrorResponse($"the body is larger than {limit / 1024} KiB; this endpoint accepts at most that"),
             statusCode: StatusCodes.Status413PayloadTooLarge);
 
     private static string FirstSentence(string message)

@@ -32,8 +32,8 @@ public static class UnixSocketIdentity
         HttpContext context = invocation.HttpContext;
         if (!IsUnixSocket(context) && context.User.Identity?.IsAuthenticated != true)
         {
-            return Results.Json(new ErrorResponse("sign in first: this endpoint needs a session or an API token (or use the CLI on the box, over the unix socket)"),
-                statusCode: StatusCodes.Status401Unauthorized);
+            return JsonBody.Result(new ErrorResponse("sign in first: this endpoint needs a session or an API token (or use the CLI on the box, over the unix socket)"),
+                StatusCodes.Status401Unauthorized);
         }
         return await next(invocation);
     }

@@ -70,7 +70,7 @@ public sealed class DisconnectedBackend(IOptions<UiOptions> options) : IApplianc
             return Defaults;
         }
         await using FileStream stream = File.OpenRead(SettingsPath);
-        return await JsonSerializer.DeserializeAsync<NetworkSettings>(stream, cancellationToken: cancellationToken) ?? Defaults;
+        return await JsonSerializer.DeserializeAsync(stream, NetworkSettingsJson.Default.NetworkSettings, cancellationToken) ?? Defaults;
     }
 
     public async Task<OperationResult> SaveSettingsAsync(NetworkSettings settings, CancellationToken cancellationToken = default)
@@ -82,7 +82,7 @@ public sealed class DisconnectedBackend(IOptions<UiOptions> options) : IApplianc
         }
         Directory.CreateDirectory(options.Value.StateDir);
         string temp = SettingsPath + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(settings), cancellationToken);
+        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(settings, NetworkSettingsJson.Default.NetworkSettings), cancellationToken);
         File.Move(temp, SettingsPath, overwrite: true);
         return OperationResult.Ok("Saved. The engine applies them to the firewall intent when it is connected.");
     }

@@ -88,3 +88,7 @@ public sealed record HealthView(string Stack, string Service, string Health, str
 public sealed record HealthSample(DateTimeOffset Time, string Health, string? Output);
 
 public sealed record NetworkSettings(IReadOnlyList<string> LanSubnets, IReadOnlyList<string> AdminSources, string FirewallBackend);
+
+/// <summary>STATE/network-settings.json (<see cref="NetworkSettings"/>, default options), generated at build time.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(NetworkSettings))]
+internal sealed partial class NetworkSettingsJson : System.Text.Json.Serialization.JsonSerializerContext;
