@@ -150,13 +150,14 @@ internal static class ServeCommand
 
         // The daemon answers the CLI (its API over the unix socket) and /api/health itself; every other request, and
         // any over TCP, goes to the web UI, built when the first one comes (LazyUi).
-        var ui = new LazyUi(app.Services, registrations, shared);
-        app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui.HandleAsync(context));
+        LazyUi? lazyUi = WebUiFeature.IsSupported ? new LazyUi(app.Services, registrations, shared) : null;
+        RequestDelegate ui = lazyUi is null ? WebUiFeature.NotInThisBuild : lazyUi.HandleAsync;
+        app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui(context));
         app.UseUnixSocketIdentity();
         app.UseRouting();
         app.MapDaemonApi();
         app.UseEndpoints(_ => { });
-        app.Run(ui.HandleAsync);
+        app.Run(ui);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -174,7 +175,10 @@ internal static class ServeCommand
         }
         finally
         {
-            await ui.StopUiAsync(CancellationToken.None);
+            if (lazyUi is not null)
+            {
+                await lazyUi.StopUiAsync(CancellationToken.None);
+            }
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync(); // also closes the state store (a singleton)
             File.Delete(options.SocketPath);

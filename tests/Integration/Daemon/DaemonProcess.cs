@@ -34,13 +34,15 @@ internal sealed class DaemonProcess
     /// <summary>Starts the daemon in the machine's namespace, serving TCP inside the box's nas namespace; returns once /api/health answers.</summary>
     /// <param name="extraArguments">More options of `appliance serve` (e.g. --reconcile-interval 1, --firewall-backend nftables), each at most once.</param>
     /// <param name="environment">More environment (e.g. Appliance__CatalogDir).</param>
+    /// <param name="runtimeConfig">A runtimeconfig.json to run with instead of the build's (its switches as another build would set them).</param>
     public static async Task<DaemonProcess> StartAsync(TestBox box, bool waitUntilServing = true, IReadOnlyList<string>? extraArguments = null,
-        IReadOnlyDictionary<string, string>? environment = null, int deployTimeoutSeconds = 20)
+        IReadOnlyDictionary<string, string>? environment = null, int deployTimeoutSeconds = 20, string? runtimeConfig = null)
     {
         Directory.CreateDirectory(box.TempDir);
         string stateDir = StateDirOf(box);
         string socket = SocketOf(box);
-        BackgroundProcess process = box.StartOnMachine(["dotnet", AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
+        IReadOnlyList<string> dotnet = runtimeConfig is null ? ["dotnet"] : ["dotnet", "exec", "--runtimeconfig", runtimeConfig];
+        BackgroundProcess process = box.StartOnMachine([.. dotnet, AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
             "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir,
             "--container-prefix", box.Prefix + "-", "--deploy-timeout", deployTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extraArguments ?? []], environment);
         var daemon = new DaemonProcess(box, stateDir, socket, process);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using Appliance.Orchestrator.Events;
 using Appliance.TestSupport;
 using Appliance.Web.Cli;
@@ -97,6 +98,31 @@ public sealed class DaemonTests
         await Poll.UntilAsync(() => Task.FromResult(Directory.Exists(keys) && Directory.EnumerateFiles(keys, "key-*.xml").Any()),
             TimeSpan.FromSeconds(15), () => $"no key in {keys} 15 s after the UI's first page");
         Assert.Single(Directory.EnumerateFiles(keys, "key-*.xml"));
+    }
+
+    [Fact]
+    public async Task Serve_BuiltWithoutTheWebUi_ServesTheCliAndHealth_AndAnswersTheUiWith503()
+    {
+        // -p:ApplianceWebUi=false (the daemon compiled ahead of time) sets this switch at build time; here the same switch is
+        // set in a copy of the runtimeconfig, so the JIT-compiled daemon takes the branch the AOT one is left with.
+        await using TestBox box = await TestBox.CreateAsync();
+        Directory.CreateDirectory(box.TempDir);
+        string config = Path.Combine(box.TempDir, "appliance.runtimeconfig.json");
+        JsonNode runtime = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(DaemonProcess.AppliancePath, ".runtimeconfig.json")))!;
+        runtime["runtimeOptions"]!["configProperties"]!["Appliance.WebUi.IsSupported"] = false;
+        File.WriteAllText(config, runtime.ToJsonString());
+
+        DaemonProcess daemon = await DaemonProcess.StartAsync(box, runtimeConfig: config);
+
+        using (DaemonClient client = daemon.Client())
+        {
+            Assert.Equal(0, (await client.GetAsync<DaemonStatusResponse>("api/daemon/status")).Stacks);
+        }
+        Assert.Contains("\"status\":\"ok\"", (await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "5", $"http://{TestBox.NasLanAddress}:8080/api/health")).Stdout);
+        CommandResult login = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "20", "-w", "\n%{http_code}", $"http://{TestBox.NasLanAddress}:8080/login");
+        Assert.EndsWith("\n503", login.Stdout);
+        Assert.Contains("its web UI is not part of it", login.Stdout);
+        Assert.DoesNotContain("Microsoft.AspNetCore.Components", File.ReadAllText($"/proc/{daemon.Process.Id}/maps"), StringComparison.Ordinal);
     }
 
     [Fact]
