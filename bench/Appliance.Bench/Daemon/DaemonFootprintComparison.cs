@@ -26,6 +26,7 @@ namespace Appliance.Bench.Daemon;
 /// APPLIANCE_BENCH_DAEMON: the daemon to run (a published `appliance`, or appliance.dll; default: this build's);
 /// APPLIANCE_BENCH_WINDOW: seconds per measurement (60);
 /// APPLIANCE_BENCH_DAEMON_B: a second daemon: then only start-up with 20 stacks is measured, A and B in turn.
+/// APPLIANCE_BENCH_JIT_SUMMARY=DIR: each daemon lists the methods it JITs in DIR/daemon-N.txt (see DaemonEnvironment).
 /// </summary>
 public sealed class DaemonFootprintComparison : IComparison
 {

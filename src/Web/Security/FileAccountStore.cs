@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Appliance.Web.Ui;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,7 @@ namespace Appliance.Web.Security;
 /// Accounts and tokens in <c>STATE_DIR/accounts.json</c> (mode 0600), rewritten atomically
 /// (write to a temp file, fsync, rename) under one lock: a single writer.
 /// </summary>
-public sealed class FileAccountStore : IAccountStore
+public sealed partial class FileAccountStore : IAccountStore
 {
     private readonly string _path;
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -76,7 +77,7 @@ public sealed class FileAccountStore : IAccountStore
             string temp = _path + ".tmp";
             await using (var stream = new FileStream(temp, PrivateFile(FileMode.Create)))
             {
-                await JsonSerializer.SerializeAsync(stream, next, cancellationToken: cancellationToken);
+                await JsonSerializer.SerializeAsync(stream, next, SnapshotJson.Default.Snapshot, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true);
             }
@@ -99,7 +100,7 @@ public sealed class FileAccountStore : IAccountStore
         await using FileStream stream = File.OpenRead(_path);
         try
         {
-            return await JsonSerializer.DeserializeAsync<Snapshot>(stream, cancellationToken: cancellationToken) ?? new Snapshot([], []);
+            return await JsonSerializer.DeserializeAsync(stream, SnapshotJson.Default.Snapshot, cancellationToken) ?? new Snapshot([], []);
         }
         catch (JsonException e)
         {
@@ -108,6 +109,9 @@ public sealed class FileAccountStore : IAccountStore
     }
 
     private sealed record Snapshot(IReadOnlyList<AdminAccount> Accounts, IReadOnlyList<ApiToken> Tokens);
+
+    [JsonSerializable(typeof(Snapshot))]
+    private sealed partial class SnapshotJson : JsonSerializerContext;
 
     private static FileStreamOptions PrivateFile(FileMode mode)
     {
