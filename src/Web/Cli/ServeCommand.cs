@@ -149,7 +149,8 @@ internal static class ServeCommand
         _ = app.Services.GetRequiredService<IStateStore>();
 
         // The daemon answers the CLI (its API over the unix socket) and /api/health itself; every other request, and
-        // any over TCP, goes to the web UI, built when the first one comes (LazyUi).
+        // any over TCP, goes to the web UI, built when the first one comes (LazyUi). A build without the UI in process
+        // (-p:ApplianceWebUi=false, the one compiled ahead of time) answers those with 503 (WebUiFeature).
         LazyUi? lazyUi = WebUiFeature.IsSupported ? new LazyUi(app.Services, registrations, shared) : null;
         RequestDelegate ui = lazyUi is null ? WebUiFeature.NotInThisBuild : lazyUi.HandleAsync;
         app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui(context));
