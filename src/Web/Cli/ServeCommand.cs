@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Netfilter.Backends;
@@ -151,7 +152,7 @@ internal static class ServeCommand
         // The daemon answers the CLI (its API over the unix socket) and /api/health itself; every other request, and
         // any over TCP, goes to the web UI, built when the first one comes (LazyUi). A build without the UI in process
         // (-p:ApplianceWebUi=false, the one compiled ahead of time) answers those with 503 (WebUiFeature).
-        LazyUi? lazyUi = WebUiFeature.IsSupported ? new LazyUi(app.Services, registrations, shared) : null;
+        LazyUi? lazyUi = LazyUiIfSupported(app.Services, registrations, shared);
         RequestDelegate ui = lazyUi is null ? WebUiFeature.NotInThisBuild : lazyUi.HandleAsync;
         app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui(context));
         app.UseUnixSocketIdentity();
@@ -186,6 +187,11 @@ internal static class ServeCommand
         }
         return 0;
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = WebUiFeature.FoldedWhenTrimmed)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = WebUiFeature.FoldedWhenTrimmed)]
+    private static LazyUi? LazyUiIfSupported(IServiceProvider daemon, IReadOnlyList<ServiceDescriptor> registrations, int firstShared) =>
+        WebUiFeature.IsSupported ? new LazyUi(daemon, registrations, firstShared) : null;
 
     /// <summary>`--firewall-backend auto|nftables|firewalld|none`; an unknown name is a parse error listing the valid ones.</summary>
     internal static Option<string> FirewallBackendOption()

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Appliance.Web.Ui;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
@@ -15,6 +16,8 @@ namespace Appliance.Web.Hosting;
 /// not spent (docs/performance.md). The UI's container shares the daemon's services: every singleton the daemon
 /// registered is forwarded to the daemon's instance, so both see the same engine, state, accounts and setup token.
 /// </summary>
+[RequiresUnreferencedCode(WebUiFeature.NotTrimmable)]
+[RequiresDynamicCode(WebUiFeature.NotTrimmable)]
 internal sealed class LazyUi : IServer
 {
     private readonly IServiceProvider _daemon;

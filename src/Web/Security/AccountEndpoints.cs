@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -12,6 +13,8 @@ namespace Appliance.Web.Security;
 /// </summary>
 public static partial class AccountEndpoints
 {
+    [RequiresUnreferencedCode(Hosting.WebUiFeature.NotTrimmable)]
+    [RequiresDynamicCode(Hosting.WebUiFeature.NotTrimmable)]
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         RouteGroupBuilder account = endpoints.MapGroup("/account").ExcludeFromDescription();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Appliance.Web.Api;
 using Appliance.Web.Components;
 using Appliance.Web.Security;
@@ -25,6 +26,8 @@ public static class UiSetup
     /// A daemon with an engine registers its <see cref="IApplianceBackend"/> and <see cref="IStackValidator"/>
     /// before calling this; otherwise the UI shows that no engine is connected.
     /// </summary>
+    [RequiresUnreferencedCode(Hosting.WebUiFeature.NotTrimmable)]
+    [RequiresDynamicCode(Hosting.WebUiFeature.NotTrimmable)]
     public static IServiceCollection AddApplianceUi(this IServiceCollection services) => services.AddApplianceUiCore().AddApplianceUiWeb();
 
     /// <summary>
@@ -68,6 +71,8 @@ public static class UiSetup
     /// antiforgery, data protection and its key ring, Blazor's interactive server components, OpenAPI. Needs
     /// <see cref="AddApplianceUiCore"/>'s services in the same container (or forwarded into it).
     /// </summary>
+    [RequiresUnreferencedCode(Hosting.WebUiFeature.NotTrimmable)]
+    [RequiresDynamicCode(Hosting.WebUiFeature.NotTrimmable)]
     public static IServiceCollection AddApplianceUiWeb(this IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PagesFirstMatcherPolicy>());
@@ -143,6 +148,8 @@ public static class UiSetup
     }
 
     /// <summary>Maps pages, the REST API under /api, the OpenAPI document and the account form posts.</summary>
+    [RequiresUnreferencedCode(Hosting.WebUiFeature.NotTrimmable)]
+    [RequiresDynamicCode(Hosting.WebUiFeature.NotTrimmable)]
     public static WebApplication MapApplianceUi(this WebApplication app)
     {
         UiOptions ui = app.Services.GetRequiredService<IOptions<UiOptions>>().Value;
