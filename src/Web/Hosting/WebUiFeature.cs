@@ -28,6 +28,6 @@ internal static class WebUiFeature
     /// <summary>What a request for the UI gets from a daemon built without it.</summary>
     public static Task NotInThisBuild(HttpContext context) =>
         JsonBody.Result(new ErrorResponse("this build of the daemon serves the CLI's API and /api/health only: its web UI is not part of it " +
-            "(built with -p:ApplianceWebUi=false); use the CLI over the unix socket, or install the build with the UI"),
+            "(compiled ahead of time, or built with -p:ApplianceWebUi=false); use the CLI over the unix socket, or install the build with the UI"),
             StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
 }
