@@ -5,9 +5,9 @@ namespace Appliance.Orchestrator;
 
 /// <summary>
 /// The JSON the orchestrator reads and writes with default options (state database columns, the registry's documents,
-/// the credentials file), serialized by code generated at build time rather than by reflection: trimmable and ready for
-/// ahead-of-time compilation, and less for the JIT to compile in the daemon. Files with options of their own (indented)
-/// have a context of their own beside their private types.
+/// the credentials file), serialized by code generated at build time rather than by reflection, so the daemon can be
+/// compiled ahead of time (docs/performance.md, Daemon). Files with options of their own (indented) have a context of
+/// their own beside their private types.
 /// </summary>
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]

@@ -52,9 +52,9 @@ internal static class OciConfig
             Mount("/etc/hostname", "bind", Path.Combine(bundle, HostnameFileName), "rbind", "ro"));
         foreach (ContainerMount m in mounts)
         {
-            mountList.Add((JsonNode)(m.Kind == MountKind.Tmpfs
+            mountList.Add(m.Kind == MountKind.Tmpfs
                 ? Mount(m.Target, "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", m.ReadOnly ? "ro" : "rw")
-                : Mount(m.Target, "bind", m.Source, "rbind", "rprivate", m.ReadOnly ? "ro" : "rw")));
+                : Mount(m.Target, "bind", m.Source, "rbind", "rprivate", m.ReadOnly ? "ro" : "rw"));
         }
 
         var namespaces = new JsonArray(
@@ -121,7 +121,7 @@ internal static class OciConfig
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
 
-    private static JsonObject Mount(string destination, string type, string source, params string[] options) => new()
+    private static JsonNode Mount(string destination, string type, string source, params string[] options) => new JsonObject
     {
         ["destination"] = destination,
         ["type"] = type,
