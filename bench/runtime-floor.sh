@@ -21,7 +21,7 @@ for project in RuntimeFloor AotCanary; do
 done
 # The unit's environment, as the daemon runs.
 while IFS='=' read -r key value; do export "$key=$value"; done < <(sed -n 's/^Environment=//p' deploy/appliance.service)
-start() { "$@" >"$out/log.$#.$RANDOM" 2>&1 & pids+=($!); }
+start() { "$@" >/dev/null 2>&1 & pids+=($!); }
 wait_for() { for _ in $(seq 400); do eval "$1" && return 0; sleep 0.05; done; echo "not ready: $1" >&2; exit 1; }
 start "$out/jit/RuntimeFloor" console; console=$!
 start "$out/jit/RuntimeFloor" web "$out/jit.sock"; web_jit=$!

@@ -4,9 +4,9 @@ namespace Appliance.Web.Hosting;
 
 /// <summary>
 /// Whether this build of <c>appliance serve</c> has the web UI in process (<see cref="LazyUi"/>). It has, unless built with
-/// <c>-p:ApplianceWebUi=false</c> (implied by PublishAot and PublishTrimmed): then the switch is false at build time, the trimmer and the ahead-of-time compiler drop
-/// the UI (Blazor, authentication, OpenAPI) with the only branch that reaches it, and the daemon answers what would have
-/// gone to the UI with 503. That is the daemon compiled ahead of time (docs/performance.md, Daemon: the way under 80 MB),
+/// <c>-p:ApplianceWebUi=false</c> (implied by PublishAot and PublishTrimmed): then the switch is false at build time, the
+/// trimmer and the ahead-of-time compiler drop the UI (Blazor, authentication, OpenAPI) with the only branch that reaches
+/// it, and the daemon answers what would have gone to the UI with 503. That is the daemon compiled ahead of time (docs/performance.md, Daemon: the way under 80 MB),
 /// whose UI is to run as a process of its own.
 /// </summary>
 internal static class WebUiFeature
