@@ -61,13 +61,13 @@ public static partial class AccountEndpoints
 
     private static async Task<IResult> SetupAsync(
         [FromForm(Name = "Token")] string? token, [FromForm(Name = "Name")] string? name, [FromForm(Name = "Password")] string? password,
-        [FromForm(Name = "Confirm")] string? confirm, HttpContext context, SetupGate gate, AccountService accounts, LoginThrottle throttle)
+        [FromForm(Name = "Confirm")] string? confirm, HttpContext context, ISetupGate gate, AccountService accounts, LoginThrottle throttle)
     {
         if (password != confirm)
         {
             return Results.LocalRedirect("/setup?error=confirm");
         }
-        if (throttle.IsBlocked("setup", context.Connection.RemoteIpAddress) || !gate.TryConsume(token ?? ""))
+        if (throttle.IsBlocked("setup", context.Connection.RemoteIpAddress) || !await gate.TryConsumeAsync(token ?? "", context.RequestAborted))
         {
             throttle.RecordFailure("setup", context.Connection.RemoteIpAddress);
             return Results.LocalRedirect("/setup?error=token");
@@ -75,7 +75,7 @@ public static partial class AccountEndpoints
         string? problem = await accounts.CreateAccountAsync(name ?? "", password ?? "", context.RequestAborted);
         if (problem is not null)
         {
-            gate.Release();
+            await gate.ReleaseAsync(CancellationToken.None);
             return Results.LocalRedirect($"/setup?error={Uri.EscapeDataString(problem)}");
         }
         await SignInAsync(context, (name ?? "").Trim());

@@ -10,7 +10,7 @@ namespace Appliance.Web.Security;
 /// lets one person create the first one. It closes after <see cref="UiOptions.SetupWindow"/> or once used;
 /// restart the daemon for a new token.
 /// </summary>
-public sealed partial class SetupGate(IAccountStore store, IOptions<UiOptions> options, TimeProvider time, ILogger<SetupGate> logger)
+public sealed partial class SetupGate(IAccountStore store, IOptions<UiOptions> options, TimeProvider time, ILogger<SetupGate> logger) : ISetupGate
 {
     private readonly Lock _lock = new();
     private string? _token;
@@ -46,6 +46,16 @@ public sealed partial class SetupGate(IAccountStore store, IOptions<UiOptions> o
             _deadline = time.GetUtcNow() + options.Value.SetupWindow;
         }
         LogSetupToken(logger, _token, _deadline, (int)options.Value.SetupWindow.TotalMinutes);
+    }
+
+    public Task<SetupStatus> GetStatusAsync(CancellationToken cancellationToken = default) => Task.FromResult(new SetupStatus(IsOpen, Deadline));
+
+    public Task<bool> TryConsumeAsync(string presented, CancellationToken cancellationToken = default) => Task.FromResult(TryConsume(presented));
+
+    public Task ReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        Release();
+        return Task.CompletedTask;
     }
 
     /// <summary>Checks the token (constant time) and, if right, closes setup for good.</summary>

@@ -57,7 +57,8 @@ public static class UiSetup
         services.TryAddSingleton<IStackValidator, StackLoaderValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();
-        services.AddSingleton<SetupGate>();
+        services.TryAddSingleton<SetupGate>();
+        services.TryAddSingleton<ISetupGate>(sp => sp.GetRequiredService<SetupGate>());
         services.AddSingleton<StackCatalog>();
         services.AddSingleton<Alerts.AlertSender>();
         services.AddSingleton<Storage.DiskSpace>();
