@@ -19,24 +19,7 @@ public sealed class DaemonClient : IDisposable
     public DaemonClient(string? socketPath = null)
     {
         SocketPath = socketPath ?? Environment.GetEnvironmentVariable(SocketEnvironmentVariable) ?? DaemonOptions.DefaultSocketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://appliance/"), Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(UnixSocketConnector.CreateHandler(SocketPath)) { BaseAddress = UnixSocketConnector.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public string SocketPath { get; }

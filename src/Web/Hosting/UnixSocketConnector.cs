@@ -1,0 +1,32 @@
+using System.Net.Sockets;
+
+namespace Appliance.Web.Hosting;
+
+/// <summary>
+/// HTTP to the daemon over its root-only unix socket: a <see cref="SocketsHttpHandler"/> whose every connection is a
+/// stream socket connected to <c>socketPath</c>. The CLI (<see cref="Cli.DaemonClient"/>) and the UI process's bridge
+/// (<c>Ui.Bridge.DaemonBridgeClient</c>) both talk to the daemon this way.
+/// </summary>
+public static class UnixSocketConnector
+{
+    /// <summary>The host name in the requests' URIs; the socket is what is connected to, whatever it says.</summary>
+    public static readonly Uri BaseAddress = new("http://appliance/");
+
+    public static SocketsHttpHandler CreateHandler(string socketPath) => new()
+    {
+        ConnectCallback = async (_, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+}
