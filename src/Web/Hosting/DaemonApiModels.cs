@@ -45,10 +45,11 @@ public sealed record EventResponse(long Id, DateTimeOffset Time, string Kind, st
 /// <summary>
 /// The JSON of the daemon's endpoints and of the CLI that calls them (<see cref="JsonBody.Options"/>), generated at build
 /// time instead of reflected at run time: web names (camelCase), and strict reading: unknown fields, nulls where the
-/// type says non-null, and missing constructor parameters are errors. Every type that crosses the unix socket is listed.
+/// type says non-null, and missing constructor parameters are errors; enums by name (<c>"HostOnly"</c>, not 0). Every type that
+/// crosses the unix socket is listed, the UI bridge's (Hosting/UiBridgeApi) too.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
+    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(DaemonStatusResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
@@ -65,4 +66,28 @@ public sealed record EventResponse(long Id, DateTimeOffset Time, string Kind, st
 [JsonSerializable(typeof(Ui.Backend.FlowQuery))]
 [JsonSerializable(typeof(Ui.Backend.FlowExplanation))]
 [JsonSerializable(typeof(Ui.Backend.HealthView[]))]
+[JsonSerializable(typeof(BridgeDeployRequest))]
+[JsonSerializable(typeof(BridgeStackOperation))]
+[JsonSerializable(typeof(BridgeServiceOperation))]
+[JsonSerializable(typeof(BridgeExposureChange))]
+[JsonSerializable(typeof(BridgeConfirmRequest))]
+[JsonSerializable(typeof(BridgeSetupToken))]
+[JsonSerializable(typeof(BridgeFlag))]
+[JsonSerializable(typeof(Ui.Backend.StackView))]
+[JsonSerializable(typeof(IReadOnlyList<Ui.Backend.StackView>))]
+[JsonSerializable(typeof(Ui.Backend.ApplianceEvent))]
+[JsonSerializable(typeof(IReadOnlyList<Ui.Backend.ApplianceEvent>))]
+[JsonSerializable(typeof(Ui.Backend.LogLine))]
+[JsonSerializable(typeof(Ui.Backend.OperationResult))]
+[JsonSerializable(typeof(IReadOnlyList<Ui.Backend.PendingChange>))]
+[JsonSerializable(typeof(IReadOnlyList<int>))]
+[JsonSerializable(typeof(Ui.Backend.FirewallView))]
+[JsonSerializable(typeof(IReadOnlyList<Ui.Backend.ScheduleView>))]
+[JsonSerializable(typeof(IReadOnlyList<Ui.Backend.HealthView>))]
+[JsonSerializable(typeof(Ui.Backend.NetworkSettings))]
+[JsonSerializable(typeof(Security.AdminAccount))]
+[JsonSerializable(typeof(IReadOnlyList<Security.AdminAccount>))]
+[JsonSerializable(typeof(Security.ApiToken))]
+[JsonSerializable(typeof(IReadOnlyList<Security.ApiToken>))]
+[JsonSerializable(typeof(Security.SetupStatus))]
 internal sealed partial class DaemonJson : JsonSerializerContext;

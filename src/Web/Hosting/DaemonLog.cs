@@ -29,4 +29,10 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 9009, Level = LogLevel.Error, Message = "The scheduler did not start: no health checks or scheduled actions run")]
     public static partial void SchedulerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Error, Message = "The UI bridge failed to answer {Method} '{Path}'")]
+    public static partial void UiBridgeFailed(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 9102, Level = LogLevel.Error, Message = "The UI bridge's stream '{Path}' broke off; the UI process is told by the connection's end")]
+    public static partial void UiBridgeStreamFailed(ILogger logger, string path, Exception exception);
 }
