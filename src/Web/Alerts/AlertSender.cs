@@ -14,19 +14,22 @@ public sealed record AlertSettings(string? WebhookUrl);
 public sealed record AlertPayload(string Title, string Message, string Text, string Content, string Kind, string? Stack, string? Service,
     DateTimeOffset Time, string Host);
 
-/// <summary>The last delivery attempt, shown on the Settings page.</summary>
+/// <summary>The last delivery attempt, shown on the Settings page (STATE/alert-delivery.json).</summary>
 public sealed record AlertDelivery(DateTimeOffset Time, bool Succeeded, string Detail);
 
 /// <summary>
 /// Sends alerts (autoheal giving up, a deploy rolled back, a firewall roll-back failing...) to the owner's webhook, so a box
-/// that runs unattended tells someone. Settings live in STATE/alerts.json. A POST with a JSON body; 10 s per attempt.
+/// that runs unattended tells someone. Settings live in STATE/alerts.json. A POST with a JSON body; 10 s per attempt. The
+/// last attempt is kept in STATE/alert-delivery.json: the daemon sends the alerts, and the UI, in a process of its own,
+/// shows what it last sent.
 /// </summary>
-public sealed partial class AlertSender(IOptions<UiOptions> options, TimeProvider time) : IDisposable
+public sealed partial class AlertSender(IOptions<UiOptions> options, TimeProvider time, ILogger<AlertSender> logger) : IDisposable
 {
     /// <summary>alerts.json and the webhook's body: web names, generated at build time.</summary>
     [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
     [JsonSerializable(typeof(AlertSettings))]
     [JsonSerializable(typeof(AlertPayload))]
+    [JsonSerializable(typeof(AlertDelivery))]
     private sealed partial class AlertJson : JsonSerializerContext;
 
     // Made at the first alert: most daemons never send one, and System.Net.Http costs ~1 MB resident once loaded (a field
@@ -36,8 +39,28 @@ public sealed partial class AlertSender(IOptions<UiOptions> options, TimeProvide
 
     private string SettingsPath => Path.Combine(options.Value.StateDir, "alerts.json");
 
-    /// <summary>The last attempt to deliver an alert, if any since the daemon started.</summary>
+    private string DeliveryPath => Path.Combine(options.Value.StateDir, "alert-delivery.json");
+
+    /// <summary>The last attempt of this process to deliver an alert, if any since it started.</summary>
     public AlertDelivery? LastDelivery { get; private set; }
+
+    /// <summary>The last attempt to deliver an alert, by whichever process made it (the daemon's alerts, a test from the UI).</summary>
+    public async Task<AlertDelivery?> GetLastDeliveryAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using FileStream stream = File.OpenRead(DeliveryPath);
+            return await JsonSerializer.DeserializeAsync(stream, AlertJson.Default.AlertDelivery, cancellationToken) ?? LastDelivery;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return LastDelivery; // none was made since the state dir was created, or only by this process before it could be saved
+        }
+        catch (JsonException)
+        {
+            return LastDelivery; // not a delivery record (edited by hand; ours are written aside and moved in whole): this process's own
+        }
+    }
 
     public async Task<AlertSettings> GetAsync(CancellationToken cancellationToken = default)
     {
@@ -104,10 +127,31 @@ public sealed partial class AlertSender(IOptions<UiOptions> options, TimeProvide
             delivery = new AlertDelivery(time.GetUtcNow(), false, e is TaskCanceledException ? "no answer within 10 s" : e.Message);
         }
         LastDelivery = delivery;
+        await SaveDeliveryAsync(delivery);
         return delivery.Succeeded
             ? OperationResult.Ok($"Sent; the webhook answered {delivery.Detail}.")
             : OperationResult.Fail($"Not delivered: the webhook at {new Uri(url).GetLeftPart(UriPartial.Authority)} answered {delivery.Detail}.");
     }
+
+    /// <summary>Written aside and moved into place (a reader never sees half of it); the process id keeps the daemon's and the
+    /// UI's writes apart. The delivery happened whether or not this works: a failure is logged, not the sender's.</summary>
+    private async Task SaveDeliveryAsync(AlertDelivery delivery)
+    {
+        string temp = $"{DeliveryPath}.{Environment.ProcessId}.tmp";
+        try
+        {
+            Directory.CreateDirectory(options.Value.StateDir);
+            await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(delivery, AlertJson.Default.AlertDelivery), CancellationToken.None);
+            File.Move(temp, DeliveryPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogDeliveryNotSaved(logger, DeliveryPath, e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "The last alert delivery could not be saved to '{Path}' ({Reason}); the Settings page may show an older one")]
+    private static partial void LogDeliveryNotSaved(ILogger logger, string path, string reason);
 
     public void Dispose() => _webhook?.Http.Dispose();
 
