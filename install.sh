@@ -29,7 +29,9 @@ if ! command -v dotnet >/dev/null 2>&1; then
   fi
 fi
 
-echo "==> building Appliance into $prefix"
+echo "==> building Appliance into $prefix (the daemon compiled ahead of time: a few minutes)"
+# clang links the daemon compiled ahead of time (Native AOT); zlib1g-dev is what .NET's AOT compiler links it against.
+apt-get install -y -qq clang zlib1g-dev >/dev/null || echo "install.sh: no clang; building the daemon JIT-compiled instead (more memory)" >&2
 deploy/publish.sh "$prefix"
 ln -sf "$prefix/appliance" /usr/local/bin/appliance
 install -d -m 0700 "$state"

@@ -17,6 +17,9 @@ export APPLIANCE_TEST_LEDGER="$PWD/tests/artifacts/prefixes-$$.txt"
 trap 'rm -f "$APPLIANCE_TEST_LEDGER"' EXIT
 start=$(date +%s)
 dotnet build Appliance.sln -c Debug -warnaserror -nologo -v q 2>&1 | tail -n 20
+# Appliance as install.sh builds it (the daemon compiled ahead of time, the web UI beside it), for InstalledBuildTests.
+deploy/publish.sh tests/artifacts/install 2>&1 | tail -n 20
+export APPLIANCE_TEST_INSTALLED="$PWD/tests/artifacts/install"
 status=0
 dotnet test Appliance.sln --no-build -c Debug --nologo \
   --logger "console;verbosity=normal" --results-directory tests/artifacts "$@" 2>&1 | tee "$log" || status=$?

@@ -5,7 +5,8 @@
 # idles alongside as the peer. The daemon runs with --netns on a test box (tbXXXXXX), never on
 # the machine's own firewall. Needs root, runc, conmon, docker-registry, skopeo, podman, sqlite3.
 #   sudo bench/daemon-footprint.sh [seconds per window, default 60] [daemon: published appliance or appliance.dll] [daemon B]
-# The daemon compiled ahead of time: bench/publish-aot-daemon.sh DIR, then bench/daemon-footprint.sh 60 DIR/appliance.
+# The daemon as install.sh builds it: compiled ahead of time, with the web UI beside it (deploy/publish.sh DIR; given
+# DIR/appliance, the bench uses that build).
 # With a daemon B, only start-up with 20 stacks is measured: A and B restart in turn (APPLIANCE_BENCH_STARTS each, 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -112,6 +112,15 @@ public sealed class DaemonFootprintComparison : IComparison
         Console.WriteLine($"load average after 5-stack idle: {Load()}");
         await StopAsync(podman);
 
+        // 2b. The web UI, a process of its own: started by the first page (a laptop on the box's LAN asks for it), stopped when idle.
+        double cold = await PageAsync(box), warm = await PageAsync(box);
+        int ui = ProcessTree.ChildrenOf(daemon.Id, "ui").Single();
+        await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
+        Usage uiUsage = Usage.Of(ui), daemonUsage = Usage.Of(daemon.Id);
+        Row("first page, the web UI not running (it starts) / the next page", $"{cold:0} ms / {warm:0} ms", "", "");
+        Row("the web UI's process after serving pages (stopped after 10 min without one)", Mb(uiUsage.RssKb), "", "");
+        Row("daemon + web UI while someone uses it", Mb(uiUsage.RssKb + daemonUsage.RssKb), "", "");
+
         // 3. The same services checked every second.
         for (int i = 0; i < StackSizes.Length; i++)
         {
@@ -345,6 +354,16 @@ public sealed class DaemonFootprintComparison : IComparison
             }
             await Task.Delay(5);
         }
+    }
+
+    /// <summary>Milliseconds until the sign-in page arrived at the box's laptop (curl's total time).</summary>
+    private static async Task<double> PageAsync(TestBox box)
+    {
+        CommandResult page = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "60", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+            $"http://{TestBox.NasLanAddress}:8080/login");
+        string[] result = page.Stdout.Split(' ');
+        return result[0] == "200" ? double.Parse(result[1], CultureInfo.InvariantCulture) * 1000
+            : throw new InvalidOperationException($"the sign-in page: {page.Stdout} {page.Stderr}");
     }
 
     private static async Task StopAsync(BackgroundProcess process)

@@ -117,7 +117,8 @@ public static class StacksApi
         {
             return (lines, await lines.MoveNextAsync(), null);
         }
-        catch (Exception e) when (e is Orchestrator.Engine.EngineException or Orchestrator.Runtime.RuntimeException)
+        catch (Exception e) when (e is Orchestrator.Engine.EngineException or Orchestrator.Runtime.RuntimeException
+            or Ui.Bridge.DaemonBridgeRequestException { StatusCode: StatusCodes.Status404NotFound })
         {
             return (lines, false, NotFound(e.Message));
         }

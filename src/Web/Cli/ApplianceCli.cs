@@ -27,6 +27,7 @@ public static class ApplianceCli
         });
         yield return version;
         yield return ServeCommand.Create();
+        yield return UiCommand.Create(Socket);
         yield return EventsCommand.Create(Socket);
         Command stack = StackCommand.Create(Socket);
         foreach (Command verb in StackListCommand.Create(Socket).Concat(StackControlCommand.Create(Socket)))

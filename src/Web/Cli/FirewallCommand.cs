@@ -103,7 +103,7 @@ internal static class FirewallCommand
         var query = new Ui.Backend.FlowQuery(flow.From.ToString(), flow.To.ToString(), flow.Protocol == TransportProtocol.Udp ? "udp" : "tcp", flow.Port);
         try
         {
-            Ui.Backend.FlowExplanation answer = await client.SendJsonAsync<Ui.Backend.FlowExplanation>(HttpMethod.Post, "api/firewall/explain", query, cancellationToken);
+            Ui.Backend.FlowExplanation answer = await client.SendJsonAsync<Ui.Backend.FlowExplanation>(HttpMethod.Post, "api/daemon/firewall/explain", query, cancellationToken);
             Console.WriteLine($"{(answer.Passes ? "PASSES" : "DROPPED")}: {answer.Verdict}");
             foreach (string step in answer.Steps)
             {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Netfilter.Backends;
@@ -33,11 +32,16 @@ internal static class ServeCommand
             Description = "Seconds between checks of the state directory's free disk space (an alert under 5 % free).",
             DefaultValueFactory = _ => (int)new DaemonOptions().DiskCheckInterval.TotalSeconds,
         };
+        var uiIdleTimeout = new Option<int>("--ui-idle-timeout")
+        {
+            Description = "Seconds the web UI's process runs on after its last request or open page; the next request starts it again.",
+            DefaultValueFactory = _ => (int)new DaemonOptions().UiIdleTimeout.TotalSeconds,
+        };
         var containerPrefix = new Option<string>("--container-prefix") { Description = "Prefix of the ids of the containers the engine creates.", DefaultValueFactory = _ => "" };
         var netns = new Option<string?>("--netns") { Description = "Serve and manage stacks in this network namespace (nsfs path, e.g. /run/netns/nas) instead of the machine's own." };
         Option<string> firewallBackend = FirewallBackendOption();
         Option<int> confirmWindow = ConfirmWindowOption();
-        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, diskCheckInterval, firewallBackend, confirmWindow };
+        var command = new Command("serve", "Run the Appliance daemon: web UI, REST API, engine and scheduler.") { stateDir, port, listen, socket, netns, runDir, engine, containerPrefix, deployTimeout, reconcileInterval, diskCheckInterval, uiIdleTimeout, firewallBackend, confirmWindow };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
@@ -66,6 +70,7 @@ internal static class ServeCommand
                 DeployTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(deployTimeout))),
                 ReconcileInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(reconcileInterval))),
                 DiskCheckInterval = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(diskCheckInterval))),
+                UiIdleTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(uiIdleTimeout))),
                 FirewallBackend = parse.GetValue(firewallBackend)!,
                 TestCrashPoint = TestCrashPoint.FromEnvironment(),
                 ConfirmWindow = TimeSpan.FromSeconds(parse.GetValue(confirmWindow)),
@@ -111,11 +116,7 @@ internal static class ServeCommand
             ContentRootPath = AppContext.BaseDirectory,
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
-            .AddFilter("Quartz", LogLevel.Warning)
-            // "No XML encryptor configured" at every start: the key ring is in STATE/keys, in the root-only (0700) state dir,
-            // which is the protection on Linux; the warning would only teach owners to ignore the log.
-            .AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+        DaemonLog.Quiet(builder.Logging);
         // The web UI keeps its users, tokens and certificate in the same state dir. It serves HTTPS itself (UiOptions.HttpsPort)
         // on the addresses in Appliance:HttpUrls; with --netns or --port 0 the daemon opens the listeners and serves plain HTTP only.
         builder.Configuration["Appliance:StateDir"] = options.StateDir;
@@ -142,24 +143,28 @@ internal static class ServeCommand
                 kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
             }
         });
-        int shared = builder.Services.Count;
         builder.Services.AddApplianceDaemon(options);
-        builder.Services.AddApplianceUiCore();
-        ServiceDescriptor[] registrations = [.. builder.Services];
+        builder.Services.AddApplianceUiCore().AddApplianceUiListeners();
         WebApplication app = builder.Build();
         _ = app.Services.GetRequiredService<IStateStore>();
 
-        // The daemon answers the CLI (its API over the unix socket) and /api/health itself; every other request, and
-        // any over TCP, goes to the web UI, built when the first one comes (LazyUi). A build without the UI in process
-        // (-p:ApplianceWebUi=false, the one compiled ahead of time) answers those with 503 (WebUiFeature).
-        LazyUi? lazyUi = LazyUiIfSupported(app.Services, registrations, shared);
-        RequestDelegate ui = lazyUi is null ? WebUiFeature.NotInThisBuild : lazyUi.HandleAsync;
-        app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : ui(context));
+        // The daemon answers the CLI and the web UI's process (its API over the unix socket) and /api/health itself; every other
+        // request goes to the web UI, a process of its own, started when the first one comes and stopped when idle.
+        var ui = new UiProcess(UiProcess.FindProgram(), Path.Combine(Path.GetDirectoryName(options.SocketPath)!, "appliance-ui.sock"),
+            options, app.Configuration.GetSection("Appliance").AsEnumerable(), TimeProvider.System,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.WebUi"));
+        using var proxy = new UiProxy(ui, app.Services.GetRequiredService<ILoggerFactory>());
+        app.Use((context, next) => UnixSocketIdentity.IsUnixSocket(context) || context.Request.Path == DaemonApi.HealthPath ? next(context) : proxy.HandleAsync(context));
         app.UseUnixSocketIdentity();
         app.UseRouting();
         app.MapDaemonApi();
+        app.MapUiBridge();
         app.UseEndpoints(_ => { });
-        app.Run(ui);
+        // Over the socket, what no daemon endpoint matched is the UI's REST API (/api/stacks...), as root; an unknown
+        // /api/daemon path is the daemon's to refuse (the UI would forward it back here).
+        app.Run(context => context.Request.Path.StartsWithSegments("/api/daemon")
+            ? JsonBody.Result(new ErrorResponse($"no such endpoint: {context.Request.Method} {context.Request.Path}"), StatusCodes.Status404NotFound).ExecuteAsync(context)
+            : proxy.HandleAsync(context));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -177,21 +182,13 @@ internal static class ServeCommand
         }
         finally
         {
-            if (lazyUi is not null)
-            {
-                await lazyUi.StopUiAsync(CancellationToken.None);
-            }
+            await ui.DisposeAsync();
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync(); // also closes the state store (a singleton)
             File.Delete(options.SocketPath);
         }
         return 0;
     }
-
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = WebUiFeature.FoldedWhenTrimmed)]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = WebUiFeature.FoldedWhenTrimmed)]
-    private static LazyUi? LazyUiIfSupported(IServiceProvider daemon, IReadOnlyList<ServiceDescriptor> registrations, int firstShared) =>
-        WebUiFeature.IsSupported ? new LazyUi(daemon, registrations, firstShared) : null;
 
     /// <summary>`--firewall-backend auto|nftables|firewalld|none`; an unknown name is a parse error listing the valid ones.</summary>
     internal static Option<string> FirewallBackendOption()

@@ -36,6 +36,8 @@ public static partial class DaemonApi
 
         RouteGroupBuilder api = app.MapGroup("/api/daemon").AddEndpointFilter(UnixSocketIdentity.RequireCaller);
 
+        api.MapPost("/firewall/explain", UiBridgeApi.ExplainAsync);
+
         api.MapGet("/status", async (StackRepository stacks, IServiceProvider services, IStateStore store, CancellationToken ct) =>
             JsonBody.Result(new DaemonStatusResponse(Version, options.StartedAt, options.StateDir, store.DatabasePath,
                 services.GetService<IStackRuntime>() is not null, (await stacks.ListStacksAsync(ct)).Count, (await stacks.UnfinishedAsync(ct)).Count,

@@ -3,6 +3,14 @@ namespace Appliance.Web.Hosting;
 /// <summary>The daemon's log messages (fixed event ids, quoted identifiers).</summary>
 internal static partial class DaemonLog
 {
+    /// <summary>The daemon's and the web UI's log levels: their own messages, and only warnings from ASP.NET Core, Quartz and YARP.</summary>
+    public static ILoggingBuilder Quiet(ILoggingBuilder logging) =>
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
+            .AddFilter("Quartz", LogLevel.Warning).AddFilter("Yarp", LogLevel.Warning)
+            // "No XML encryptor configured" at every start: the key ring is in STATE/keys, in the root-only (0700) state dir,
+            // which is the protection on Linux; the warning would only teach owners to ignore the log.
+            .AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+
     [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Appliance daemon serving: state '{StateDir}', socket '{SocketPath}', port {Port}, started in {StartMs} ms")]
     public static partial void Serving(ILogger logger, string stateDir, string socketPath, int port, long startMs);
 

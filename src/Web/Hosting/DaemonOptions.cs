@@ -48,6 +48,12 @@ public sealed record DaemonOptions
     /// <summary>How often <see cref="IdleMemoryTrim"/> looks whether a burst of work is over and memory can go back.</summary>
     public TimeSpan MemoryTrimInterval { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// `--ui-idle-timeout`: how long the web UI's process (<see cref="UiProcess"/>) runs on after its last request or open page
+    /// before the daemon stops it; the next request starts it again.
+    /// </summary>
+    public TimeSpan UiIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Fault injection for the crash tests (<see cref="Hosting.TestCrashPoint"/>); null outside tests.</summary>
     public TestCrashPoint? TestCrashPoint { get; init; }
 

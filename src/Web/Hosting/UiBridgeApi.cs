@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Appliance.Orchestrator.Engine;
+using Appliance.Orchestrator.Runtime;
 using Appliance.Web.Security;
 using Appliance.Web.Ui.Backend;
 
@@ -22,6 +24,7 @@ public static class UiBridgeApi
 
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
 
+
     private const string StackExample = """{"stack": "gitlab", "operation": "restart", "removeVolumes": false}""";
 
     public static WebApplication MapUiBridge(this WebApplication app)
@@ -31,6 +34,14 @@ public static class UiBridgeApi
         MapAccounts(ui);
         MapSetup(ui);
         return app;
+    }
+
+    /// <summary>Why a flow passes or is dropped: the bridge's, and the CLI's `fw explain` (<c>POST /api/daemon/firewall/explain</c>).</summary>
+    internal static async Task<IResult> ExplainAsync(HttpRequest request, IApplianceBackend backend, CancellationToken ct)
+    {
+        (FlowQuery? flow, IResult? error) = await JsonBody.ReadAsync<FlowQuery>(request,
+            """{"source": "192.168.1.20", "destination": "192.168.1.2", "protocol": "tcp", "port": 8080}""", 16 * 1024, ct);
+        return error ?? JsonBody.Result(await backend.ExplainAsync(flow!, ct));
     }
 
     private static void MapBackend(RouteGroupBuilder ui)
@@ -60,7 +71,7 @@ public static class UiBridgeApi
             {
                 return error.ExecuteAsync(context);
             }
-            return StreamAsync(context, ct => backend.ReadLogsAsync(stack, Optional(context.Request, "service"), tail, ct));
+            return StreamAsync(context, ct => backend.ReadLogsAsync(stack, Optional(context.Request, "service"), tail, ct), live: false);
         });
 
         ui.MapGet("/logs/follow", (HttpContext context, IApplianceBackend backend) =>
@@ -121,12 +132,7 @@ public static class UiBridgeApi
 
         ui.MapGet("/firewall", async (IApplianceBackend backend, CancellationToken ct) => JsonBody.Result(await backend.GetFirewallAsync(ct)));
 
-        ui.MapPost("/firewall/explain", async (HttpRequest request, IApplianceBackend backend, CancellationToken ct) =>
-        {
-            (FlowQuery? flow, IResult? error) = await JsonBody.ReadAsync<FlowQuery>(request,
-                """{"source": "192.168.1.20", "destination": "192.168.1.2", "protocol": "tcp", "port": 8080}""", 16 * 1024, ct);
-            return error ?? JsonBody.Result(await backend.ExplainAsync(flow!, ct));
-        });
+        ui.MapPost("/firewall/explain", ExplainAsync);
 
         ui.MapGet("/schedules", async (IApplianceBackend backend, CancellationToken ct) => JsonBody.Result(await backend.ListSchedulesAsync(ct)));
 
@@ -198,25 +204,41 @@ public static class UiBridgeApi
     /// Writes <paramref name="items"/> as newline-delimited JSON, flushing each; ends with them, when the caller hangs up, or
     /// when the daemon stops (the end then tells the UI process so, instead of holding the daemon's shutdown).
     /// </summary>
-    private static async Task StreamAsync<T>(HttpContext context, Func<CancellationToken, IAsyncEnumerable<T>> items)
+    private static async Task StreamAsync<T>(HttpContext context, Func<CancellationToken, IAsyncEnumerable<T>> items, bool live = true)
     {
         IHostApplicationLifetime lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
         using var end = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         CancellationToken ct = end.Token;
         context.Response.ContentType = NdjsonContentType;
         context.Response.Headers.CacheControl = "no-cache";
-        // The headers now, not with the first item: the caller knows the stream is open (a watch may be quiet for hours).
-        await context.Response.Body.FlushAsync(ct);
         var info = JsonBody.TypeInfo<T>();
+        IAsyncEnumerator<T> enumerator = items(ct).GetAsyncEnumerator(ct);
         try
         {
-            await foreach (T item in items(ct).WithCancellation(ct))
+            // A live stream's headers at once: the caller knows it is open (a watch may be quiet for hours). A snapshot's after its
+            // first item, so that a stack or service that is not there is a 404 the UI can show.
+            if (live)
             {
-                byte[] line = JsonSerializer.SerializeToUtf8Bytes(item, info);
+                await context.Response.Body.FlushAsync(ct);
+            }
+            bool more;
+            try
+            {
+                more = await enumerator.MoveNextAsync();
+            }
+            catch (Exception e) when (!context.Response.HasStarted && e is EngineException or RuntimeException)
+            {
+                await JsonBody.Result(new ErrorResponse(e.Message), StatusCodes.Status404NotFound).ExecuteAsync(context);
+                return;
+            }
+            for (; more; more = await enumerator.MoveNextAsync())
+            {
+                byte[] line = JsonSerializer.SerializeToUtf8Bytes(enumerator.Current, info);
                 await context.Response.Body.WriteAsync(line, ct);
                 await context.Response.Body.WriteAsync(NewLine, ct);
                 await context.Response.Body.FlushAsync(ct);
             }
+            await context.Response.Body.FlushAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -227,6 +249,10 @@ public static class UiBridgeApi
             // The status (200) is sent: breaking the connection is how the caller learns the stream did not end by itself.
             DaemonLog.UiBridgeStreamFailed(Logger(context), context.Request.Path.ToString(), e);
             context.Abort();
+        }
+        finally
+        {
+            await enumerator.DisposeAsync();
         }
     }
 

@@ -3,9 +3,10 @@ using System.Net.Sockets;
 namespace Appliance.Web.Hosting;
 
 /// <summary>
-/// HTTP to the daemon over its root-only unix socket: a <see cref="SocketsHttpHandler"/> whose every connection is a
-/// stream socket connected to <c>socketPath</c>. The CLI (<see cref="Cli.DaemonClient"/>) and the UI process's bridge
-/// (<c>Ui.Bridge.DaemonBridgeClient</c>) both talk to the daemon this way.
+/// HTTP over a root-only unix socket: a <see cref="SocketsHttpHandler"/> whose every connection is a stream socket connected
+/// to <c>socketPath</c>, with no proxy, redirects, cookies, decompression or trace headers. The CLI (<see cref="Cli.DaemonClient"/>)
+/// and the UI process's bridge (<c>Ui.Bridge.DaemonBridgeClient</c>) talk to the daemon this way, and the daemon to the UI
+/// (<see cref="UiProxy"/>).
 /// </summary>
 public static class UnixSocketConnector
 {
@@ -14,6 +15,11 @@ public static class UnixSocketConnector
 
     public static SocketsHttpHandler CreateHandler(string socketPath) => new()
     {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
         ConnectCallback = async (_, cancellationToken) =>
         {
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

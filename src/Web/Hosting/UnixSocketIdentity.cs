@@ -11,11 +11,20 @@ namespace Appliance.Web.Hosting;
 /// </summary>
 public static class UnixSocketIdentity
 {
+    /// <summary>
+    /// A request the daemon forwarded to the web UI's process (Hosting/UiProxy) came over that process's own unix socket, whoever
+    /// made it; this feature, which the UI sets on every request (Ui/UiHost), says whether the daemon's caller was on the daemon's
+    /// socket (root) or came over TCP.
+    /// </summary>
+    public sealed record ForwardedCaller(bool OnDaemonSocket);
+
     public const string AuthenticationType = "unix-socket";
     public const string UserName = "root";
 
-    public static bool IsUnixSocket(HttpContext context) =>
-        context.Features.Get<IConnectionSocketFeature>()?.Socket.AddressFamily == AddressFamily.Unix;
+    /// <summary>Whether the caller is on the daemon's socket: as the web UI's process was told (<see cref="ForwardedCaller"/>), else by the connection.</summary>
+    public static bool IsUnixSocket(HttpContext context) => context.Features.Get<ForwardedCaller>() is { } forwarded
+        ? forwarded.OnDaemonSocket
+        : context.Features.Get<IConnectionSocketFeature>()?.Socket.AddressFamily == AddressFamily.Unix;
 
     public static IApplicationBuilder UseUnixSocketIdentity(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {

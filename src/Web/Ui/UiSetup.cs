@@ -28,13 +28,13 @@ public static class UiSetup
     /// </summary>
     [RequiresUnreferencedCode(Hosting.WebUiFeature.NotTrimmable)]
     [RequiresDynamicCode(Hosting.WebUiFeature.NotTrimmable)]
-    public static IServiceCollection AddApplianceUi(this IServiceCollection services) => services.AddApplianceUiCore().AddApplianceUiWeb();
+    public static IServiceCollection AddApplianceUi(this IServiceCollection services) =>
+        services.AddApplianceUiCore().AddApplianceUiListeners().AddApplianceUiWeb();
 
     /// <summary>
-    /// The part of the UI that lives as long as the daemon, whether or not anyone opens a page: its options, the
-    /// accounts and the setup gate (whose token is announced at start), the catalog, alerts, disk space and the Kestrel
-    /// listeners (HTTPS with its certificate). <c>appliance serve</c> registers only this with the daemon and builds the
-    /// rest (<see cref="AddApplianceUiWeb"/>) on the first request for it (Hosting/LazyUi).
+    /// What both the daemon and the web UI's process use: the UI's options, the accounts and the setup gate, the catalog,
+    /// alerts and disk space. In the UI's process (Ui/UiHost) the accounts, the gate and the backend are the daemon's, reached
+    /// over its socket (Ui/Bridge, registered first); in the daemon they are its own.
     /// </summary>
     public static IServiceCollection AddApplianceUiCore(this IServiceCollection services)
     {
@@ -62,6 +62,15 @@ public static class UiSetup
         services.AddSingleton<StackCatalog>();
         services.AddSingleton<Alerts.AlertSender>();
         services.AddSingleton<Storage.DiskSpace>();
+        return services;
+    }
+
+    /// <summary>
+    /// What the process that owns the TCP listeners registers, <c>appliance serve</c>: the HTTP and HTTPS listeners (with the
+    /// certificate, <see cref="KestrelSetup"/>) and, at start, the first-run setup token in the log.
+    /// </summary>
+    public static IServiceCollection AddApplianceUiListeners(this IServiceCollection services)
+    {
         services.AddHostedService<SetupAnnouncer>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
         return services;
@@ -69,8 +78,8 @@ public static class UiSetup
 
     /// <summary>
     /// The pages, the REST API's security and what they need: authentication (cookie or API token), authorization,
-    /// antiforgery, data protection and its key ring, Blazor's interactive server components, OpenAPI. Needs
-    /// <see cref="AddApplianceUiCore"/>'s services in the same container (or forwarded into it).
+    /// antiforgery, data protection and its key ring, Blazor's interactive server components, OpenAPI: the web UI's process
+    /// (Ui/UiHost). Needs <see cref="AddApplianceUiCore"/>'s services in the same container.
     /// </summary>
     [RequiresUnreferencedCode(Hosting.WebUiFeature.NotTrimmable)]
     [RequiresDynamicCode(Hosting.WebUiFeature.NotTrimmable)]

@@ -7,7 +7,7 @@ namespace Appliance.Integration.Tests.Daemon;
 
 /// <summary>Starts `appliance serve` as a child process with its state and socket in the box's temp dir,
 /// listening on port 8080 inside the box's nas namespace (--netns). Killed by the box's teardown.</summary>
-internal sealed class DaemonProcess
+internal sealed partial class DaemonProcess
 {
     public static readonly string AppliancePath = Path.Combine(AppContext.BaseDirectory, "appliance.dll");
 
@@ -35,14 +35,16 @@ internal sealed class DaemonProcess
     /// <param name="extraArguments">More options of `appliance serve` (e.g. --reconcile-interval 1, --firewall-backend nftables), each at most once.</param>
     /// <param name="environment">More environment (e.g. Appliance__CatalogDir).</param>
     /// <param name="runtimeConfig">A runtimeconfig.json to run with instead of the build's (its switches as another build would set them).</param>
+    /// <param name="program">Another `appliance` to run (e.g. the installed build, <see cref="InstalledBuild"/>) instead of this build's.</param>
     public static async Task<DaemonProcess> StartAsync(TestBox box, bool waitUntilServing = true, IReadOnlyList<string>? extraArguments = null,
-        IReadOnlyDictionary<string, string>? environment = null, int deployTimeoutSeconds = 20, string? runtimeConfig = null)
+        IReadOnlyDictionary<string, string>? environment = null, int deployTimeoutSeconds = 20, string? runtimeConfig = null, string? program = null)
     {
         Directory.CreateDirectory(box.TempDir);
         string stateDir = StateDirOf(box);
         string socket = SocketOf(box);
-        IReadOnlyList<string> dotnet = runtimeConfig is null ? ["dotnet"] : ["dotnet", "exec", "--runtimeconfig", runtimeConfig];
-        BackgroundProcess process = box.StartOnMachine([.. dotnet, AppliancePath, "serve", "--state-dir", stateDir, "--socket", socket,
+        IReadOnlyList<string> appliance = program is not null ? [program]
+            : runtimeConfig is null ? ["dotnet", AppliancePath] : ["dotnet", "exec", "--runtimeconfig", runtimeConfig, AppliancePath];
+        BackgroundProcess process = box.StartOnMachine([.. appliance, "serve", "--state-dir", stateDir, "--socket", socket,
             "--port", "8080", "--netns", box.Nas.NamespacePath, "--run-dir", box.RunDir,
             "--container-prefix", box.Prefix + "-", "--deploy-timeout", deployTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extraArguments ?? []], environment);
         var daemon = new DaemonProcess(box, stateDir, socket, process);
@@ -84,6 +86,17 @@ internal sealed class DaemonProcess
     }
 
     public DaemonClient Client() => new(SocketPath);
+
+    /// <summary>The daemon's children running `appliance ui` (the web UI's process), by process id.</summary>
+    public IReadOnlyList<int> WebUiProcessIds() => ProcessTree.ChildrenOf(Process.Id, "ui");
+
+    /// <summary>The antiforgery token of the form in a page the web UI served (for form posts with curl).</summary>
+    public static string AntiforgeryTokenOf(string page) => AntiforgeryToken().Match(page) is { Success: true } match
+        ? match.Groups[1].Value
+        : throw new Xunit.Sdk.XunitException("no antiforgery token in the page:\n" + page);
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex AntiforgeryToken();
 
     /// <summary>A raw HttpClient over the unix socket (for requests the typed client would never send).</summary>
     public HttpClient RawClient()

@@ -70,41 +70,43 @@ public sealed class DaemonTests
     }
 
     [Fact]
-    public async Task Serve_BuildsTheWebUi_OnItsFirstRequest_NotForTheCliOrHealth()
+    public async Task Serve_StartsTheWebUi_OnItsFirstPage_NotForTheCliOrHealth()
     {
-        // The UI (pages, sign-in, antiforgery, the key ring, Blazor) costs ~26 MB and ~250 ms of start-up: a daemon only the
-        // CLI talks to never builds it. The first request for it does, and the key ring is created then (in STATE/keys).
+        // The UI (pages, sign-in, antiforgery, the key ring, Blazor) is a process of its own: a daemon only the CLI talks to
+        // never starts it, and loads nothing it would need only to forward to it. The first page starts it, and the key ring is
+        // created then (in STATE/keys).
         await using TestBox box = await TestBox.CreateAsync();
         DaemonProcess daemon = await DaemonProcess.StartAsync(box);
         string keys = Path.Combine(daemon.StateDir, "keys");
-        bool UiLoaded() => File.ReadAllText($"/proc/{daemon.Process.Id}/maps").Contains("Microsoft.AspNetCore.Components.Server.dll", StringComparison.Ordinal);
         using (DaemonClient client = daemon.Client())
         {
             await client.GetAsync<DaemonStatusResponse>("api/daemon/status");
         }
         Assert.Contains("\"status\":\"ok\"", (await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "5", $"http://{TestBox.NasLanAddress}:8080/api/health")).Stdout);
-        Assert.False(UiLoaded(), "the UI was built for the CLI or a health check");
+        Assert.Empty(daemon.WebUiProcessIds());
         // Each assembly loaded costs 0.5-1.2 MB resident: these the idle daemon has no use for (MVC through an assembly
-        // attribute read for the version; the HTTP client before any pull, update check or alert).
+        // attribute read for the version; the HTTP client and YARP before any pull, update check, alert or page).
         string maps = File.ReadAllText($"/proc/{daemon.Process.Id}/maps");
-        Assert.All(new[] { "Microsoft.AspNetCore.Mvc.Core.dll", "/System.Net.Http.dll" }, dll => Assert.DoesNotContain(dll, maps, StringComparison.Ordinal));
+        Assert.All(new[] { "Microsoft.AspNetCore.Mvc.Core.dll", "/System.Net.Http.dll", "Yarp.ReverseProxy.dll", "Microsoft.AspNetCore.Components" },
+            dll => Assert.DoesNotContain(dll, maps, StringComparison.Ordinal));
         Assert.False(Directory.Exists(keys) && Directory.EnumerateFiles(keys).Any(), "the key ring was made without the UI");
 
-        CommandResult login = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "20", "-w", "\n%{http_code}", $"http://{TestBox.NasLanAddress}:8080/login");
+        CommandResult login = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "30", "-w", "\n%{http_code}", $"http://{TestBox.NasLanAddress}:8080/login");
 
         Assert.EndsWith("\n200", login.Stdout);
         Assert.Contains("<form", login.Stdout);
-        Assert.True(UiLoaded());
+        Assert.Single(daemon.WebUiProcessIds());
         await Poll.UntilAsync(() => Task.FromResult(Directory.Exists(keys) && Directory.EnumerateFiles(keys, "key-*.xml").Any()),
             TimeSpan.FromSeconds(15), () => $"no key in {keys} 15 s after the UI's first page");
         Assert.Single(Directory.EnumerateFiles(keys, "key-*.xml"));
     }
 
     [Fact]
-    public async Task Serve_BuiltWithoutTheWebUi_ServesTheCliAndHealth_AndAnswersTheUiWith503()
+    public async Task Serve_BuiltWithoutTheWebUi_AndNoneInstalledBeside_ServesTheCliAndHealth_AndSaysWhereTheUiIsMissing()
     {
         // -p:ApplianceWebUi=false (the daemon compiled ahead of time) sets this switch at build time; here the same switch is
-        // set in a copy of the runtimeconfig, so the JIT-compiled daemon takes the branch the AOT one is left with.
+        // set in a copy of the runtimeconfig, so the JIT-compiled daemon looks for the UI where install.sh puts it beside an AOT
+        // daemon (ui/appliance), which a build folder does not have.
         await using TestBox box = await TestBox.CreateAsync();
         Directory.CreateDirectory(box.TempDir);
         string config = Path.Combine(box.TempDir, "appliance.runtimeconfig.json");
@@ -121,8 +123,10 @@ public sealed class DaemonTests
         Assert.Contains("\"status\":\"ok\"", (await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "5", $"http://{TestBox.NasLanAddress}:8080/api/health")).Stdout);
         CommandResult login = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "20", "-w", "\n%{http_code}", $"http://{TestBox.NasLanAddress}:8080/login");
         Assert.EndsWith("\n503", login.Stdout);
-        Assert.Contains("its web UI is not part of it", login.Stdout);
-        Assert.DoesNotContain("Microsoft.AspNetCore.Components", File.ReadAllText($"/proc/{daemon.Process.Id}/maps"), StringComparison.Ordinal);
+        Assert.Contains("the web UI is not installed: the daemon looks for it at " + Path.Combine(AppContext.BaseDirectory, "ui", "appliance"), login.Stdout);
+        Assert.Contains("Your stacks and their firewall rules are not affected", login.Stdout);
+        CommandResult api = await box.ExecAsync(box.Laptop, "curl", "-s", "-m", "20", $"http://{TestBox.NasLanAddress}:8080/api/stacks");
+        Assert.StartsWith("{\"error\":\"the web UI is not installed", api.Stdout);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class BridgeDaemon : IAsyncDisposable
             {
                 builder.Services.AddSingleton(backend);
             }
-            builder.Services.AddApplianceUiCore();
+            builder.Services.AddApplianceUiCore().AddApplianceUiListeners();
             WebApplication app = builder.Build();
             app.UseUnixSocketIdentity();
             app.MapDaemonApi();
