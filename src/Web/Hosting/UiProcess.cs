@@ -52,9 +52,6 @@ internal sealed partial class UiProcess : IAsyncDisposable
     /// <summary>The UI's unix socket.</summary>
     public string SocketPath { get; }
 
-    /// <summary>The running UI's process id; null while none runs.</summary>
-    public int? ProcessId => _started is { IsCompletedSuccessfully: true } started && !started.Result.HasExited ? started.Result.Id : null;
-
     /// <summary>
     /// The UI program: this one when it was built with the UI (<see cref="WebUiFeature.IsSupported"/>), run the way it was run;
     /// else <c>ui/appliance</c> beside it, where install.sh puts the UI beside a daemon compiled ahead of time. Null when neither is there.
@@ -73,8 +70,6 @@ internal sealed partial class UiProcess : IAsyncDisposable
     /// <summary>Where the UI program would be, for the error a daemon without one gives.</summary>
     public static string ExpectedProgram => Path.Combine(AppContext.BaseDirectory, "ui", "appliance");
 
-    public bool IsInstalled => _program is not null;
-
     /// <summary>
     /// Holds the UI up for one request (or one WebSocket, as long as it is open): starts it if it is not running and waits until
     /// it listens. Dispose the lease when the request is done; the idle clock starts when the last lease is gone.
@@ -85,7 +80,12 @@ internal sealed partial class UiProcess : IAsyncDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_started is null || _started.IsFaulted || _started.IsCanceled || _started is { IsCompletedSuccessfully: true } && _started.Result.HasExited)
+            if (_started is { IsCompletedSuccessfully: true } && _started.Result.HasExited)
+            {
+                _started.Result.Dispose(); // died (Exited logged it): a new one below
+                _started = null;
+            }
+            if (_started is null || _started.IsFaulted || _started.IsCanceled)
             {
                 _started = StartAsync(_stopped);
             }
