@@ -17,6 +17,7 @@ public sealed partial class InstalledBuildTests(RegistryFixture fixture)
     {
         string installed = await InstalledBuild.DirectoryAsync();
         await using TestBox box = await TestBox.CreateAsync();
+        DaemonEngine.TakeDownAtTeardown(box);
         DaemonProcess daemon = await DaemonProcess.StartAsync(box, program: Path.Combine(installed, "appliance"), deployTimeoutSeconds: 60);
         Assert.DoesNotContain("libcoreclr.so", File.ReadAllText($"/proc/{daemon.Process.Id}/maps"), StringComparison.Ordinal);
 
