@@ -63,11 +63,10 @@ internal sealed partial class UiProcess : IAsyncDisposable
             // `dotnet appliance.dll` (a build folder, the tests) runs the assembly; an apphost is the program itself.
             return Path.GetFileNameWithoutExtension(self) == "dotnet" ? [self, Path.Combine(AppContext.BaseDirectory, "appliance.dll")] : [self];
         }
-        string beside = Path.Combine(AppContext.BaseDirectory, "ui", "appliance");
-        return File.Exists(beside) ? [beside] : null;
+        return File.Exists(ExpectedProgram) ? [ExpectedProgram] : null;
     }
 
-    /// <summary>Where the UI program would be, for the error a daemon without one gives.</summary>
+    /// <summary>Where the UI program is beside a daemon built without it (install.sh's layout).</summary>
     public static string ExpectedProgram => Path.Combine(AppContext.BaseDirectory, "ui", "appliance");
 
     /// <summary>

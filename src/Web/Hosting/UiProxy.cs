@@ -89,7 +89,7 @@ internal sealed class UiProxy(UiProcess ui, ILoggerFactory loggers) : IDisposabl
             <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
             <h1>The web UI is not available</h1><p>{WebUtility.HtmlEncode(why)}.</p>
             <p>Your stacks and their firewall rules are not affected: the daemon keeps running them. On the box,
-            <code>appliance stack list</code> and <code>journalctl -u appliance</code> work without the web UI.</p></body></html>
+            <code>appliance stack ls</code> and <code>journalctl -u appliance</code> work without the web UI.</p></body></html>
             """);
     }
 
