@@ -14,7 +14,8 @@ using Microsoft.Extensions.Logging;
 namespace Appliance.Web.Tests.Support;
 
 /// <summary>
-/// The real UI (same registration and mapping as `appliance serve`) on Kestrel at 127.0.0.1 on a free port,
+/// The real UI (the registration and mapping of `appliance ui`) with the daemon's services in the same process, not behind
+/// the bridge (BridgeDaemon tests that), on Kestrel at 127.0.0.1 on a free port,
 /// with a temp state directory named with a test prefix, removed on dispose.
 /// </summary>
 public sealed class UiServer : IAsyncDisposable
@@ -61,7 +62,7 @@ public sealed class UiServer : IAsyncDisposable
         }
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ListLoggerProvider(log));
-        // As `appliance serve` composes it (ServeCommand.RunAsync), minus its sockets: daemon, then UI;
+        // The daemon's services (ServeCommand.RunAsync) and the UI's (Ui/UiHost) in one container, minus the sockets: daemon, then UI;
         // a test's own registrations (backend, clock) go in between, as a daemon's engine adapter would.
         builder.Services.AddApplianceDaemon(new DaemonOptions { StateDir = stateDir, Port = 0, SocketPath = Path.Combine(stateDir, "appliance.sock"), Engine = "none", FirewallBackend = "none" });
         services?.Invoke(builder.Services);
